@@ -1,0 +1,284 @@
+import { Context } from '@temporalio/activity';
+import { sql } from 'kysely';
+import type { Agent } from 'undici';
+import { afterFailure, afterSuccess, circuitGate, type CircuitSnapshot } from '../src/domain/circuitBreaker';
+import { buildEnvelope } from '../src/domain/deliveryEnvelope';
+import { isRetryableStatus, parseRetryAfter } from '../src/domain/retrySchedule';
+import { signDelivery } from '../src/signing/signDelivery';
+import type { ActivityDeps } from './deps';
+import { FailureType, permanentFailure, retryableFailure } from './failures';
+import { DestinationForbiddenError, sendWebhook } from './httpSender';
+import { activeSecrets } from '../src/db/signingSecrets';
+
+export const USER_AGENT = 'Switchboard/0.1.0';
+
+/** A durable wait the workflow must take (with a timer) before trying again; costs no attempt. */
+export type DeliverResult =
+  | { outcome: 'delivered'; attempt: number; statusCode: number }
+  | { outcome: 'wait'; reason: 'circuit_open' | 'rate_limited'; waitMs: number; attemptCount: number };
+
+export interface DeliverInput {
+  deliveryId: string;
+}
+
+function statusClass(status: number | null): string {
+  return status === null ? 'network' : `${Math.floor(status / 100)}xx`;
+}
+
+export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
+  const { db, config, logger, metrics, secretBox } = deps;
+  const circuitSettings = {
+    failureThreshold: config.delivery.circuitFailureThreshold,
+    openMs: config.delivery.circuitOpenMs,
+    disableAfterMs: config.delivery.disableAfterMs,
+  };
+
+  function snapshot(e: {
+    circuit_state: CircuitSnapshot['state'];
+    consecutive_failures: number;
+    circuit_opened_at: Date | null;
+    failing_since: Date | null;
+  }): CircuitSnapshot {
+    return {
+      state: e.circuit_state,
+      consecutiveFailures: e.consecutive_failures,
+      openedAtMs: e.circuit_opened_at?.getTime() ?? null,
+      failingSinceMs: e.failing_since?.getTime() ?? null,
+    };
+  }
+
+  /** Claim the circuit gate: returns whether this attempt may go, and whether it is the probe. */
+  async function passGate(endpointId: string): Promise<{ allow: true; probe: boolean } | { allow: false; waitMs: number }> {
+    return db.transaction().execute(async (trx) => {
+      const e = await trx
+        .selectFrom('endpoints')
+        .select(['circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since'])
+        .where('id', '=', endpointId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const gate = circuitGate(snapshot(e), Date.now(), circuitSettings);
+      if (gate.allow && gate.probe) {
+        await trx.updateTable('endpoints').set({ circuit_state: 'half_open' }).where('id', '=', endpointId).execute();
+      }
+      return gate;
+    });
+  }
+
+  async function recordFailure(endpointId: string, wasProbe: boolean): Promise<void> {
+    const disabled = await db.transaction().execute(async (trx) => {
+      const e = await trx
+        .selectFrom('endpoints')
+        .select(['partner_id', 'tenant_id', 'circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since', 'enabled'])
+        .where('id', '=', endpointId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const out = afterFailure(snapshot(e), Date.now(), circuitSettings, wasProbe);
+      const disable = out.disable && e.enabled;
+      await trx
+        .updateTable('endpoints')
+        .set({
+          circuit_state: out.next.state,
+          consecutive_failures: out.next.consecutiveFailures,
+          circuit_opened_at: out.next.openedAtMs === null ? null : new Date(out.next.openedAtMs),
+          failing_since: out.next.failingSinceMs === null ? null : new Date(out.next.failingSinceMs),
+          ...(disable ? { enabled: false, disabled_reason: 'failing continuously; disabled by the circuit breaker' } : {}),
+          updated_at: sql`now()`,
+        })
+        .where('id', '=', endpointId)
+        .execute();
+      if (disable) {
+        await trx
+          .insertInto('operational_events')
+          .values({
+            partner_id: e.partner_id,
+            tenant_id: e.tenant_id,
+            type: 'endpoint.disabled',
+            detail: JSON.stringify({ endpoint_id: endpointId, failing_since: out.next.failingSinceMs && new Date(out.next.failingSinceMs) }),
+          })
+          .execute();
+      }
+      if (out.opened) logger.warn({ endpoint_id: endpointId, consecutive_failures: out.next.consecutiveFailures }, 'circuit opened');
+      return disable;
+    });
+    if (disabled) logger.error({ endpoint_id: endpointId, outcome: 'endpoint_disabled' }, 'endpoint disabled after failing continuously');
+  }
+
+  /** Fixed one-second window shared by all workers; returns ms to wait, or 0 to go now. */
+  async function rateGate(endpointId: string, limit: number | null): Promise<number> {
+    if (!limit) return 0;
+    const now = Date.now();
+    const window = Math.floor(now / 1000);
+    const row = await db
+      .insertInto('endpoint_rate_windows')
+      .values({ endpoint_id: endpointId, window_start: window, sent: 1 })
+      .onConflict((oc) => oc.columns(['endpoint_id', 'window_start']).doUpdateSet({ sent: sql`endpoint_rate_windows.sent + 1` }))
+      .returning('sent')
+      .executeTakeFirstOrThrow();
+    return row.sent <= limit ? 0 : (window + 1) * 1000 - now + Math.floor(Math.random() * 200);
+  }
+
+  return {
+    /**
+     * One delivery attempt. Throws retryable / non-retryable ApplicationFailures for the retry
+     * policy; returns `wait` when the circuit or rate limit says "not now" (a durable timer in the
+     * workflow, which burns no attempt).
+     */
+    async deliverWebhook({ deliveryId }: DeliverInput): Promise<DeliverResult> {
+      const row = await db
+        .selectFrom('deliveries')
+        .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
+        .innerJoin('events', 'events.id', 'deliveries.event_id')
+        .select([
+          'deliveries.id',
+          'deliveries.status',
+          'deliveries.attempt_count',
+          'deliveries.endpoint_id',
+          'deliveries.tenant_id',
+          'endpoints.url',
+          'endpoints.enabled',
+          'endpoints.deleted_at',
+          'endpoints.circuit_state',
+          'endpoints.rate_limit_per_second',
+          'events.id as event_id',
+          'events.event_type',
+          'events.call_id',
+          'events.occurred_at',
+          'events.received_at',
+          'events.source',
+          'events.payload',
+        ])
+        .where('deliveries.id', '=', deliveryId)
+        .executeTakeFirst();
+      if (!row) throw permanentFailure(FailureType.NotFound, `delivery ${deliveryId} not found`);
+      if (row.status === 'delivered') return { outcome: 'delivered', attempt: row.attempt_count, statusCode: 0 };
+      if (row.deleted_at) throw permanentFailure(FailureType.EndpointGone, 'endpoint was deleted');
+      if (!row.enabled) throw permanentFailure(FailureType.EndpointGone, 'endpoint is disabled');
+
+      let probe = false;
+      if (row.circuit_state !== 'closed') {
+        const gate = await passGate(row.endpoint_id);
+        if (!gate.allow) return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
+        probe = gate.probe;
+      }
+      const rateWait = await rateGate(row.endpoint_id, row.rate_limit_per_second);
+      if (rateWait > 0) return { outcome: 'wait', reason: 'rate_limited', waitMs: rateWait, attemptCount: row.attempt_count };
+
+      const envelope = buildEnvelope({ ...row, id: row.event_id, tenant_id: row.tenant_id });
+      const body = JSON.stringify(envelope);
+      const secrets = await activeSecrets(db, secretBox, 'endpoint', row.endpoint_id);
+      const timestamp = Math.floor(Date.now() / 1000);
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        ...signDelivery(secrets, row.event_id, timestamp, body),
+      };
+
+      const attemptNumber = row.attempt_count + 1;
+      const started = new Date();
+      const t0 = performance.now();
+      let statusCode: number | null = null;
+      let preview: string | null = null;
+      let errorText: string | null = null;
+      let retryAfterMs: number | undefined;
+      let forbidden = false;
+      try {
+        const res = await sendWebhook(agent, row.url, headers, body, config.delivery.timeoutMs);
+        statusCode = res.status;
+        preview = res.bodyPreview;
+        retryAfterMs = parseRetryAfter(res.retryAfter, Date.now());
+      } catch (err) {
+        const e = err as Error & { cause?: Error; code?: string };
+        forbidden = e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError;
+        errorText = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
+      }
+      const durationMs = Math.round(performance.now() - t0);
+      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      metrics.attemptLatency.observe(durationMs / 1000);
+      metrics.deliveriesTotal.inc({ outcome: ok ? 'success' : 'failure', status_class: statusClass(statusCode) });
+
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('delivery_attempts')
+          .values({
+            delivery_id: deliveryId,
+            attempt_number: attemptNumber,
+            started_at: started,
+            duration_ms: durationMs,
+            status_code: statusCode,
+            response_body: preview,
+            error: errorText,
+          })
+          .execute();
+        await trx
+          .updateTable('deliveries')
+          .set({
+            attempt_count: attemptNumber,
+            status: ok ? 'delivered' : 'delivering',
+            last_status_code: statusCode,
+            last_error: errorText,
+            last_response_body: preview,
+            updated_at: sql`now()`,
+            ...(ok ? { delivered_at: sql`now()` } : {}),
+          })
+          .where('id', '=', deliveryId)
+          .execute();
+        if (ok && (row.circuit_state !== 'closed' || probe)) {
+          const c = afterSuccess();
+          await trx
+            .updateTable('endpoints')
+            .set({ circuit_state: c.state, consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
+            .where('id', '=', row.endpoint_id)
+            .execute();
+        }
+      });
+      if (ok) {
+        // A success resets the failure streak even while the circuit stayed closed.
+        await db
+          .updateTable('endpoints')
+          .set({ consecutive_failures: 0, failing_since: null })
+          .where('id', '=', row.endpoint_id)
+          .where('consecutive_failures', '>', 0)
+          .execute();
+      } else if (!forbidden) {
+        await recordFailure(row.endpoint_id, probe);
+      }
+
+      const log = {
+        delivery_id: deliveryId,
+        event_id: row.event_id,
+        tenant_id: row.tenant_id,
+        endpoint_id: row.endpoint_id,
+        event_type: row.event_type,
+        attempt: attemptNumber,
+        activity_attempt: Context.current().info.attempt,
+        status_code: statusCode,
+        latency_ms: durationMs,
+      };
+      if (ok) {
+        logger.info({ ...log, outcome: 'delivered' }, 'delivery succeeded');
+        return { outcome: 'delivered', attempt: attemptNumber, statusCode: statusCode! };
+      }
+      logger.warn({ ...log, outcome: 'attempt_failed', error: errorText }, 'delivery attempt failed');
+
+      const detail = { attempt: attemptNumber, status_code: statusCode, error: errorText };
+      if (forbidden) throw permanentFailure(FailureType.DestinationForbidden, errorText ?? 'destination forbidden', detail);
+      if (statusCode === null) throw retryableFailure(FailureType.DeliveryNetworkError, errorText ?? 'network error', detail);
+      if (!isRetryableStatus(statusCode)) {
+        throw permanentFailure(FailureType.DeliveryRejected, `endpoint answered ${statusCode}`, detail);
+      }
+      throw retryableFailure(FailureType.DeliveryHttpError, `endpoint answered ${statusCode}`, detail, retryAfterMs);
+    },
+
+    /** Exhausted or permanently failed: park the delivery until someone redrives it. */
+    async markDeadLettered(input: { deliveryId: string; reason: string }): Promise<void> {
+      await db
+        .updateTable('deliveries')
+        .set({ status: 'dead_lettered', dead_letter_reason: input.reason, updated_at: sql`now()` })
+        .where('id', '=', input.deliveryId)
+        .where('status', '!=', 'delivered')
+        .execute();
+      metrics.deadLettered.inc();
+      logger.warn({ delivery_id: input.deliveryId, reason: input.reason, outcome: 'dead_lettered' }, 'delivery dead-lettered');
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Agent, request } from 'undici';
+import { isPrivateAddress } from '../src/net/addressPolicy';
+
+/**
+ * Outbound HTTP for deliveries. The address check runs inside the socket's DNS lookup, so the IP
+ * that is checked is the IP that is dialled: a hostname that re-resolves to 10.x or 169.254.169.254
+ * after the endpoint was created (DNS rebinding) is refused at delivery time too.
+ */
+export class DestinationForbiddenError extends Error {
+  override name = 'DestinationForbiddenError';
+}
+
+export function createDeliveryAgent(allowPrivateNetwork: boolean): Agent {
+  return new Agent({
+    connections: 64,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    connect: {
+      lookup(hostname, options, callback) {
+        dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+          if (err) return callback(err, '', 4);
+          const list = addresses as unknown as LookupAddress[];
+          if (!allowPrivateNetwork) {
+            const bad = list.find((a) => isPrivateAddress(a.address));
+            if (bad) return callback(new DestinationForbiddenError(`${hostname} resolves to a private address (${bad.address})`), '', 4);
+          }
+          const first = list[0];
+          if (!first) return callback(new Error(`${hostname} did not resolve`), '', 4);
+          if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+          callback(null, first.address, first.family);
+        });
+      },
+    },
+  });
+}
+
+export interface SendResult {
+  status: number;
+  bodyPreview: string;
+  retryAfter?: string;
+}
+
+const PREVIEW_BYTES = 1024;
+
+/** One POST; no redirects followed (a 3xx is an answer, not a detour). Throws on network errors. */
+export async function sendWebhook(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<SendResult> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const res = await request(url, {
+    method: 'POST',
+    headers,
+    body,
+    dispatcher: agent,
+    signal,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  // Read at most the preview, then drop the rest: a huge response must not cost memory.
+  let preview = Buffer.alloc(0);
+  try {
+    for await (const chunk of res.body) {
+      preview = Buffer.concat([preview, chunk as Buffer]);
+      if (preview.length >= PREVIEW_BYTES) break;
+    }
+  } finally {
+    res.body.destroy();
+  }
+  const retryAfter = res.headers['retry-after'];
+  return {
+    status: res.statusCode,
+    bodyPreview: preview.subarray(0, PREVIEW_BYTES).toString('utf8'),
+    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+  };
+}

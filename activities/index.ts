@@ -1,0 +1,20 @@
+import type { Agent } from 'undici';
+import { checkpointActivities } from './checkpoints';
+import { deliverWebhookActivities } from './deliverWebhook';
+import type { ActivityDeps } from './deps';
+import { planDeliveriesActivities } from './planDeliveries';
+import { resolveTenantActivities } from './resolveTenant';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity the worker registers, bound to its dependencies. */
+export function createActivities(deps: ActivityDeps, agent: Agent) {
+  return {
+    ...checkpointActivities(deps),
+    ...resolveTenantActivities(deps),
+    ...planDeliveriesActivities(deps),
+    ...deliverWebhookActivities(deps, agent),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,25 @@
+import type { Config } from './config';
+import { ConfigError } from './config';
+import { SecretBox } from './crypto/secretBox';
+import { connectDatabase, type DbHandle } from './db/connect';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+
+/** The stateless building blocks every process (server, worker, CLI) starts from. */
+export interface CoreServices {
+  config: Config;
+  database: DbHandle;
+  secretBox: SecretBox;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createCoreServices(config: Config, component: string): CoreServices {
+  if (!config.database.url) throw new ConfigError('DATABASE_URL is required (npm start provides one for local runs)');
+  if (!config.encryptionKey) throw new ConfigError('SWITCHBOARD_ENCRYPTION_KEY is required (32 bytes, base64)');
+  const logger = createLogger(config.logLevel, { component });
+  const database = connectDatabase(config.database.url, config.database.poolSize, (err) =>
+    logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'idle database connection lost'),
+  );
+  return { config, database, secretBox: new SecretBox(config.encryptionKey), logger, metrics: createMetrics() };
+}

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { createCoreServices } from '../bootstrap';
+import { loadConfig } from '../config';
+import { migrateToLatest } from '../db/migrate';
+import { startLocalStack } from '../dev/localStack';
+import { startServer } from '../server/startServer';
+import { startWorker } from '../temporal/worker';
+import { onShutdown } from './shutdown';
+
+export function registerProcessCommands(program: Command): void {
+  program
+    .command('start')
+    .description('Run the whole stack locally: embedded Postgres, Temporal dev server + UI, worker and API (npm start)')
+    .action(async () => {
+      const stack = await startLocalStack();
+      const c = stack.config;
+      const lines = [
+        '',
+        '  Switchboard is running',
+        `    API            ${stack.apiUrl}`,
+        `    OpenAPI        ${stack.apiUrl}/openapi.json`,
+        `    Metrics        ${stack.apiUrl}/metrics`,
+        `    Temporal UI    ${stack.temporalUiUrl ?? '(external cluster: ' + c.temporal.address + ')'}`,
+        `    Temporal gRPC  ${c.temporal.address}`,
+        `    Admin API key  ${c.adminKey}`,
+        `    Data dir       ${c.dataDir}`,
+        '',
+        '  Ctrl-C stops everything.',
+        '',
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+      onShutdown(stack.stop);
+    });
+
+  program
+    .command('migrate')
+    .description('Apply database migrations (idempotent) and exit')
+    .action(async () => {
+      const core = createCoreServices(loadConfig(), 'migrate');
+      try {
+        const result = await migrateToLatest(core.database.db);
+        const applied = result.results?.map((r) => r.migrationName) ?? [];
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await core.database.close();
+      }
+    });
+
+  program
+    .command('server')
+    .description('Run the HTTP API (ingest, admin API, health, metrics); stateless, scale horizontally')
+    .action(async () => {
+      const core = createCoreServices(loadConfig(), 'server');
+      const server = await startServer(core);
+      onShutdown(async () => {
+        await server.close();
+        await core.database.close();
+      });
+    });
+
+  program
+    .command('worker')
+    .description('Run a Temporal worker (event, delivery and reconciliation workflows); stateless, scale horizontally')
+    .action(async () => {
+      const core = createCoreServices(loadConfig(), 'worker');
+      const worker = await startWorker({ ...core, db: core.database.db });
+      onShutdown(async () => {
+        await worker.shutdown();
+        await core.database.close();
+      });
+      await worker.done;
+    });
+}

@@ -1,0 +1,236 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every other module receives a typed `Config`
+ * (or a slice of it), so tests and the local launcher can build one explicitly.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Durations accept plain milliseconds or a number with a unit: 500ms, 5s, 10m, 2h, 1d. */
+export function parseDurationMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new Error(`not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 5s, 10m, 2h, 1d)`);
+  const n = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  return Math.round(n * factor);
+}
+
+const duration = z.string().transform((v, ctx) => {
+  try {
+    return parseDurationMs(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const EnvSchema = z.object({
+  PORT: int(0).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
+  SWITCHBOARD_DATA_DIR: z.string().default('.data'),
+  SWITCHBOARD_ADMIN_KEY: z.string().min(24, 'SWITCHBOARD_ADMIN_KEY must be at least 24 characters').optional(),
+  SWITCHBOARD_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'SWITCHBOARD_ENCRYPTION_KEY must be 32 bytes, base64-encoded')
+    .optional(),
+  SWITCHBOARD_ALLOW_PRIVATE_NETWORK: bool.default(false),
+
+  DATABASE_URL: z.string().optional(),
+  EMBEDDED_POSTGRES_PORT: int(0).default(5433),
+  DATABASE_POOL_SIZE: int(1).default(10),
+
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('switchboard'),
+  TEMPORAL_PORT: int(0).default(7233),
+  TEMPORAL_UI_PORT: int(0).default(8233),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_METRICS_PORT: int(0).default(9464),
+
+  INGEST_MAX_BODY_BYTES: int(1024).default(1024 * 1024),
+  INGEST_SIGNATURE_TOLERANCE: duration.default(5 * 60_000),
+  INGEST_RATE_PER_SECOND: int(1).default(1000),
+  INGEST_RATE_BURST: int(1).default(2000),
+  INGEST_MAX_OUTBOX_DEPTH: int(1).default(50_000),
+  INGEST_MAX_INFLIGHT_STARTS: int(1).default(256),
+  OUTBOX_SWEEP_INTERVAL: duration.default(2_000),
+
+  DELIVERY_TIMEOUT: duration.default(10_000),
+  DELIVERY_MAX_ATTEMPTS: int(1).default(8),
+  DELIVERY_INITIAL_INTERVAL: duration.default(5_000),
+  DELIVERY_BACKOFF_COEFFICIENT: z.coerce.number().min(1).default(6),
+  DELIVERY_MAX_INTERVAL: duration.default(10 * 3_600_000),
+  CIRCUIT_FAILURE_THRESHOLD: int(1).default(5),
+  CIRCUIT_OPEN_DURATION: duration.default(60_000),
+  ENDPOINT_DISABLE_AFTER: duration.default(5 * 86_400_000),
+  TENANT_RESOLUTION_WAIT: duration.default(10 * 60_000),
+  TENANT_RESOLUTION_POLL: duration.default(30_000),
+
+  RECONCILIATION_CRON: z.string().default('0 3 * * *'),
+  RECONCILIATION_TIMEZONE: z.string().default('UTC'),
+  RECONCILIATION_LAG: duration.default(2 * 3_600_000),
+  RECONCILIATION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.01),
+  RECONCILIATION_CATCHUP_WINDOW: duration.default(2 * 86_400_000),
+  RETENTION: duration.default(30 * 86_400_000),
+});
+
+export type RawEnv = z.input<typeof EnvSchema>;
+
+export interface Config {
+  http: { port: number; host: string; publicUrl?: string };
+  dataDir: string;
+  adminKey?: string;
+  encryptionKey?: string;
+  allowPrivateNetwork: boolean;
+  database: { url?: string; poolSize: number; embeddedPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    port: number;
+    uiPort: number;
+    cliPath?: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    tlsCaPath?: string;
+    tlsServerName?: string;
+    apiKey?: string;
+  };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  workerMetricsPort: number;
+  ingest: {
+    maxBodyBytes: number;
+    signatureToleranceMs: number;
+    ratePerSecond: number;
+    rateBurst: number;
+    maxOutboxDepth: number;
+    maxInflightStarts: number;
+    outboxSweepIntervalMs: number;
+  };
+  delivery: {
+    timeoutMs: number;
+    maxAttempts: number;
+    initialIntervalMs: number;
+    backoffCoefficient: number;
+    maxIntervalMs: number;
+    circuitFailureThreshold: number;
+    circuitOpenMs: number;
+    disableAfterMs: number;
+    tenantResolutionWaitMs: number;
+    tenantResolutionPollMs: number;
+  };
+  reconciliation: {
+    cron: string;
+    timezone: string;
+    lagMs: number;
+    threshold: number;
+    catchupWindowMs: number;
+  };
+  retentionMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads the environment, with `overrides` taking precedence (the local launcher and tests use them
+ * to inject generated keys and ports without mutating process.env).
+ */
+export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | undefined>> = {}): Config {
+  const source: Record<string, string | undefined> = { ...process.env };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) source[k] = v;
+  // Empty strings in env files mean "unset", not "the empty value".
+  for (const k of Object.keys(source)) if (source[k] === '') delete source[k];
+
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    http: { port: e.PORT, host: e.HOST, publicUrl: e.SWITCHBOARD_PUBLIC_URL },
+    dataDir: path.resolve(e.SWITCHBOARD_DATA_DIR),
+    adminKey: e.SWITCHBOARD_ADMIN_KEY,
+    encryptionKey: e.SWITCHBOARD_ENCRYPTION_KEY,
+    allowPrivateNetwork: e.SWITCHBOARD_ALLOW_PRIVATE_NETWORK,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      tls: e.TEMPORAL_TLS,
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
+      tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+    logLevel: e.LOG_LEVEL,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    ingest: {
+      maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+      signatureToleranceMs: e.INGEST_SIGNATURE_TOLERANCE,
+      ratePerSecond: e.INGEST_RATE_PER_SECOND,
+      rateBurst: e.INGEST_RATE_BURST,
+      maxOutboxDepth: e.INGEST_MAX_OUTBOX_DEPTH,
+      maxInflightStarts: e.INGEST_MAX_INFLIGHT_STARTS,
+      outboxSweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL,
+    },
+    delivery: {
+      timeoutMs: e.DELIVERY_TIMEOUT,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      initialIntervalMs: e.DELIVERY_INITIAL_INTERVAL,
+      backoffCoefficient: e.DELIVERY_BACKOFF_COEFFICIENT,
+      maxIntervalMs: e.DELIVERY_MAX_INTERVAL,
+      circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+      circuitOpenMs: e.CIRCUIT_OPEN_DURATION,
+      disableAfterMs: e.ENDPOINT_DISABLE_AFTER,
+      tenantResolutionWaitMs: e.TENANT_RESOLUTION_WAIT,
+      tenantResolutionPollMs: e.TENANT_RESOLUTION_POLL,
+    },
+    reconciliation: {
+      cron: e.RECONCILIATION_CRON,
+      timezone: e.RECONCILIATION_TIMEZONE,
+      lagMs: e.RECONCILIATION_LAG,
+      threshold: e.RECONCILIATION_THRESHOLD,
+      catchupWindowMs: e.RECONCILIATION_CATCHUP_WINDOW,
+    },
+    retentionMs: e.RETENTION,
+  };
+}
+
+/** Where builds shared across clones live (the Temporal CLI): outside the work tree on purpose. */
+export function defaultCacheDir(): string {
+  const explicit = process.env['SWITCHBOARD_CACHE_DIR'];
+  if (explicit) return path.resolve(explicit);
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return path.join(xdg ? xdg : path.join(os.homedir(), '.cache'), 'switchboard');
+}
+
+/** The environment handed to child processes (Go build, dev servers), plus extra variables. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

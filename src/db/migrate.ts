@@ -1,0 +1,20 @@
+import { Kysely, Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import * as m0001 from './migrations/0001_initial';
+
+/**
+ * Migrations are imported statically (not read from a folder at run time) so the same list works
+ * under tsx, compiled JS and jest. Add new ones here in order.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}

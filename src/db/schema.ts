@@ -1,0 +1,270 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Kysely's view of the tables created by ./migrations. Keep the two in step. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export interface PartnersTable {
+  id: string;
+  name: string;
+  ops_webhook_url: string | null;
+  reconciliation_threshold: number | null;
+  created_at: Timestamp;
+}
+
+export interface SigningSecretsTable {
+  id: string;
+  owner_kind: 'partner' | 'endpoint';
+  owner_id: string;
+  secret_ciphertext: string;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+}
+
+export interface TenantsTable {
+  id: string;
+  partner_id: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export type ApiKeyScope = 'partner' | 'tenant';
+
+export interface ApiKeysTable {
+  id: string;
+  scope: ApiKeyScope;
+  partner_id: string;
+  tenant_id: string | null;
+  prefix: string;
+  key_hash: string;
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export type RouteKind = 'crm_account_id' | 'partner_tenant_ref' | 'call_id' | 'voice_session_id';
+
+export interface TenantRoutesTable {
+  id: string;
+  partner_id: string;
+  tenant_id: string;
+  kind: RouteKind;
+  value: string;
+  created_at: Timestamp;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface EndpointsTable {
+  id: string;
+  partner_id: string;
+  tenant_id: string;
+  url: string;
+  description: string | null;
+  event_types: string[] | null;
+  enabled: Generated<boolean>;
+  max_attempts: number | null;
+  rate_limit_per_second: number | null;
+  circuit_state: Generated<CircuitState>;
+  consecutive_failures: Generated<number>;
+  circuit_opened_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface EndpointRateWindowsTable {
+  endpoint_id: string;
+  window_start: ColumnType<string, number | string, number | string>;
+  sent: number;
+}
+
+export type EventStatus =
+  | 'received'
+  | 'tenant_resolved'
+  | 'delivering'
+  | 'delivered'
+  | 'partially_delivered'
+  | 'dead_lettered'
+  | 'quarantined'
+  | 'no_subscribers'
+  | 'discarded';
+
+export interface EventsTable {
+  id: string;
+  partner_id: string;
+  call_id: string;
+  event_type: string;
+  terminal: Generated<boolean>;
+  tenant_id: string | null;
+  voice_session_id: string | null;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  payload: Json<Record<string, unknown>>;
+  source: Generated<'partner' | 'reconciliation'>;
+  status: Generated<EventStatus>;
+  workflow_id: string;
+  workflow_started_at: NullableTimestamp;
+  start_attempts: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface ReceiptsTable {
+  id: Generated<string>;
+  partner_id: string;
+  event_id: string;
+  duplicate: boolean;
+  received_at: Timestamp;
+  source_ip: string | null;
+  headers: Json<Record<string, string>>;
+  body: string;
+}
+
+export interface CallStatesTable {
+  partner_id: string;
+  call_id: string;
+  last_event_type: string;
+  last_event_id: string;
+  last_occurred_at: Timestamp;
+  terminal: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface EventCheckpointsTable {
+  id: Generated<string>;
+  event_id: string;
+  stage: string;
+  detail: Json<Record<string, unknown>> | null;
+  at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead_lettered' | 'waiting_circuit';
+
+export interface DeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  tenant_id: string;
+  partner_id: string;
+  status: Generated<DeliveryStatus>;
+  attempt_count: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_response_body: string | null;
+  dead_letter_reason: string | null;
+  redrive_count: Generated<number>;
+  workflow_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempt_number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error: string | null;
+}
+
+export type QuarantineStatus = 'open' | 'released' | 'discarded';
+
+export interface QuarantineTable {
+  id: string;
+  event_id: string;
+  partner_id: string;
+  reason: string;
+  detail: Json<Record<string, unknown>>;
+  status: Generated<QuarantineStatus>;
+  released_tenant_id: string | null;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
+}
+
+export interface VoiceSessionsTable {
+  partner_id: string;
+  call_id: string;
+  voice_session_id: string | null;
+  tenant_id: string | null;
+  status: string;
+  started_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  terminal: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface ReconciliationRunsTable {
+  id: string;
+  partner_id: string | null;
+  window_from: Timestamp;
+  window_to: Timestamp;
+  status: Generated<string>;
+  terminal_calls: Generated<number>;
+  processed: Generated<number>;
+  missing: Generated<number>;
+  replayed: Generated<number>;
+  failed: Generated<number>;
+  workflow_id: string | null;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface IncidentsTable {
+  id: string;
+  partner_id: string;
+  reconciliation_run_id: string | null;
+  kind: string;
+  severity: string;
+  status: Generated<'open' | 'resolved'>;
+  summary: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  resolution_note: string | null;
+}
+
+export interface OperationalEventsTable {
+  id: Generated<string>;
+  partner_id: string | null;
+  tenant_id: string | null;
+  type: string;
+  detail: Json<Record<string, unknown>>;
+  at: Timestamp;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  signing_secrets: SigningSecretsTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  tenant_routes: TenantRoutesTable;
+  endpoints: EndpointsTable;
+  endpoint_rate_windows: EndpointRateWindowsTable;
+  events: EventsTable;
+  receipts: ReceiptsTable;
+  call_states: CallStatesTable;
+  event_checkpoints: EventCheckpointsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  quarantine: QuarantineTable;
+  voice_sessions: VoiceSessionsTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  incidents: IncidentsTable;
+  operational_events: OperationalEventsTable;
+}
+
+export type Partner = Selectable<PartnersTable>;
+export type Tenant = Selectable<TenantsTable>;
+export type Endpoint = Selectable<EndpointsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type Delivery = Selectable<DeliveriesTable>;
+export type DeliveryUpdate = Updateable<DeliveriesTable>;

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeFlags } from '../temporal/searchAttributes';
+import { stopChild, waitUntil } from './childProcess';
+
+/**
+ * Runs `temporal server start-dev` as a child: SQLite file under the data dir (so histories survive
+ * a restart), Web UI on its own port, the project's search attributes registered up front.
+ */
+export interface DevServerOptions {
+  cliPath: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  dbFile: string;
+  log: (line: string) => void;
+  headless?: boolean;
+}
+
+export class TemporalDevServer {
+  private child?: ChildProcess;
+  private stderrTail = '';
+
+  constructor(readonly options: DevServerOptions) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.options.port}`;
+  }
+
+  get uiUrl(): string {
+    return `http://127.0.0.1:${this.options.uiPort}`;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    mkdirSync(path.dirname(o.dbFile), { recursive: true });
+    const args = [
+      'server',
+      'start-dev',
+      '--ip', '127.0.0.1',
+      '--port', String(o.port),
+      '--db-filename', o.dbFile,
+      '--namespace', o.namespace,
+      '--log-level', 'warn',
+      // Task-queue priority (terminal events first under backlog) needs the new matcher on 1.29.
+      '--dynamic-config-value', 'matching.useNewMatcher=true',
+      ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
+    ];
+    if (o.headless) args.push('--headless');
+    else args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
+
+    const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    child.stderr?.on('data', (c: Buffer) => {
+      this.stderrTail = (this.stderrTail + c.toString()).slice(-4000);
+    });
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) =>
+        reject(new Error(`temporal dev server exited early (code ${code}, signal ${signal}):\n${this.stderrTail}`)),
+      );
+    });
+    exited.catch(() => undefined); // observed below; after readiness an exit is the caller's concern
+    await Promise.race([exited, waitUntil(() => this.ping(), 60_000, `Temporal on ${this.address}`)]);
+    o.log(`Temporal dev server ready on ${this.address}${o.headless ? '' : `, UI ${this.uiUrl}`}`);
+  }
+
+  private async ping(): Promise<void> {
+    const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: this.options.namespace });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await stopChild(this.child);
+    this.child = undefined;
+  }
+}

@@ -1,0 +1,58 @@
+import type { CircuitState } from '../db/schema';
+
+/**
+ * Per-endpoint circuit breaker rules, pure so the transitions are unit-tested. The state lives on
+ * the endpoint row; the delivery activity applies these decisions under a row lock.
+ *
+ * closed --N consecutive failures--> open --cool-down elapsed--> half_open (one probe)
+ * half_open --probe ok--> closed;  half_open --probe fails--> open (cool-down restarts)
+ * failing continuously for `disableAfterMs` --> endpoint disabled (operator must re-enable).
+ */
+export interface CircuitSnapshot {
+  state: CircuitState;
+  consecutiveFailures: number;
+  openedAtMs: number | null;
+  failingSinceMs: number | null;
+}
+
+export interface CircuitSettings {
+  failureThreshold: number;
+  openMs: number;
+  disableAfterMs: number;
+}
+
+export type GateDecision = { allow: true; probe: boolean } | { allow: false; waitMs: number };
+
+export function circuitGate(c: CircuitSnapshot, nowMs: number, s: CircuitSettings): GateDecision {
+  if (c.state === 'closed') return { allow: true, probe: false };
+  const reopenAt = (c.openedAtMs ?? nowMs) + s.openMs;
+  if (c.state === 'open') {
+    if (nowMs >= reopenAt) return { allow: true, probe: true };
+    return { allow: false, waitMs: reopenAt - nowMs };
+  }
+  // half_open: a probe is in flight; everyone else waits a fraction of the cool-down.
+  return { allow: false, waitMs: Math.max(1_000, Math.round(s.openMs / 4)) };
+}
+
+export interface FailureOutcome {
+  next: CircuitSnapshot;
+  opened: boolean;
+  disable: boolean;
+}
+
+export function afterFailure(c: CircuitSnapshot, nowMs: number, s: CircuitSettings, wasProbe: boolean): FailureOutcome {
+  const failures = c.consecutiveFailures + 1;
+  const failingSinceMs = c.failingSinceMs ?? nowMs;
+  const shouldOpen = wasProbe || c.state !== 'closed' || failures >= s.failureThreshold;
+  const next: CircuitSnapshot = {
+    state: shouldOpen ? 'open' : 'closed',
+    consecutiveFailures: failures,
+    openedAtMs: shouldOpen ? nowMs : c.openedAtMs,
+    failingSinceMs,
+  };
+  return { next, opened: shouldOpen && c.state !== 'open', disable: nowMs - failingSinceMs >= s.disableAfterMs };
+}
+
+export function afterSuccess(): CircuitSnapshot {
+  return { state: 'closed', consecutiveFailures: 0, openedAtMs: null, failingSinceMs: null };
+}

@@ -1,0 +1,83 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { newId } from '../ids';
+
+export interface PersistInput {
+  partnerId: string;
+  callId: string;
+  eventType: string;
+  terminal: boolean;
+  tenantId: string | null;
+  voiceSessionId: string | null;
+  occurredAt: string;
+  payload: unknown;
+  workflowId: string;
+  source: 'partner' | 'reconciliation';
+  receipt: { sourceIp: string | null; headers: Record<string, string>; body: string };
+}
+
+export interface PersistResult {
+  eventId: string;
+  workflowId: string;
+  duplicate: boolean;
+  workflowStarted: boolean;
+}
+
+/**
+ * Receipt + event + per-call state in ONE statement (so one round trip, and atomic): the event is
+ * inserted under its UNIQUE (partner, call_id, event) key or found; a receipt is appended either
+ * way; call state only ever moves forward in occurred_at, so late events cannot rewind it.
+ */
+export async function persistEvent(db: Kysely<Database>, input: PersistInput): Promise<PersistResult> {
+  const eventId = newId('evt');
+  const payload = JSON.stringify(input.payload);
+  const headers = JSON.stringify(input.receipt.headers);
+  const query = sql<{ id: string; workflow_id: string; inserted: boolean; workflow_started: boolean }>`
+    with ins as (
+      insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
+                          occurred_at, payload, source, workflow_id)
+      values (${eventId}, ${input.partnerId}, ${input.callId}, ${input.eventType}, ${input.terminal},
+              null, ${input.voiceSessionId}, ${input.occurredAt}, ${payload}::jsonb, ${input.source}, ${input.workflowId})
+      on conflict on constraint events_dedupe_key do nothing
+      returning id, workflow_id, true as inserted, false as workflow_started, occurred_at
+    ),
+    existing as (
+      select id, workflow_id, false as inserted, workflow_started_at is not null as workflow_started, occurred_at
+      from events
+      where partner_id = ${input.partnerId} and call_id = ${input.callId} and event_type = ${input.eventType}
+        and not exists (select 1 from ins)
+    ),
+    ev as (select * from ins union all select * from existing),
+    receipt as (
+      insert into receipts (partner_id, event_id, duplicate, source_ip, headers, body)
+      select ${input.partnerId}, ev.id, not ev.inserted, ${input.receipt.sourceIp}, ${headers}::jsonb, ${input.receipt.body}
+      from ev
+      returning id
+    ),
+    call_state as (
+      insert into call_states as cs (partner_id, call_id, last_event_type, last_event_id, last_occurred_at, terminal)
+      select ${input.partnerId}, ${input.callId}, ${input.eventType}, ins.id, ins.occurred_at, ${input.terminal}
+      from ins
+      on conflict (partner_id, call_id) do update set
+        last_event_type = case when excluded.last_occurred_at > cs.last_occurred_at then excluded.last_event_type else cs.last_event_type end,
+        last_event_id = case when excluded.last_occurred_at > cs.last_occurred_at then excluded.last_event_id else cs.last_event_id end,
+        last_occurred_at = greatest(cs.last_occurred_at, excluded.last_occurred_at),
+        terminal = cs.terminal or excluded.terminal,
+        updated_at = now()
+      returning 1
+    )
+    select ev.id, ev.workflow_id, ev.inserted, ev.workflow_started,
+           (select count(*) from receipt) as receipts, (select count(*) from call_state) as states
+    from ev`;
+
+  // Two concurrent first POSTs of the same event: the loser's statement snapshot may not see the
+  // winner's row yet (ev is empty). A second statement takes a fresh snapshot and finds it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { rows } = await query.execute(db);
+    const row = rows[0];
+    if (row) {
+      return { eventId: row.id, workflowId: row.workflow_id, duplicate: !row.inserted, workflowStarted: row.workflow_started };
+    }
+  }
+  throw new Error(`could not insert or find event ${input.workflowId}`);
+}

@@ -1,0 +1,32 @@
+import express, { Router, type Express } from 'express';
+import type { WorkflowStarter } from '../ingest/workflowStarter';
+import type { AppContext } from './context';
+import { errorMiddleware, notFoundHandler } from './errorMiddleware';
+import { healthRoutes } from './routes/health';
+import { ingestRoutes } from './routes/ingest';
+import { metaRoutes } from './routes/meta';
+
+/** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
+export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+
+  const router = Router();
+  healthRoutes(router, ctx);
+  metaRoutes(router, ctx);
+  // Ingest reads the raw body itself (signatures are over the exact bytes): mount before json().
+  ingestRoutes(router, ctx, starter);
+  router.use(express.json({ limit: '1mb', strict: true }));
+  registerApiRoutes(router, ctx);
+
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(ctx.logger));
+  return app;
+}
+
+/** The JSON API beyond ingest (tenancy, events, deliveries, quarantine, reconciliation). */
+function registerApiRoutes(_router: Router, _ctx: AppContext): void {
+  // Filled in by the tenancy / delivery / reconciliation route modules.
+}

@@ -1,0 +1,20 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes operators filter on in the Temporal UI, e.g.
+ * `TenantId = "ten_…" AND DeliveryStatus = "dead_lettered"`. Registered on the dev server at start
+ * (--search-attribute) and on a production cluster with `temporal operator search-attribute create`.
+ * This module is imported by workflow code too, so it must stay free of Node APIs.
+ */
+export const PartnerId = defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD);
+export const TenantId = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const CallId = defineSearchAttributeKey('CallId', SearchAttributeType.KEYWORD);
+export const EventType = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
+export const DeliveryStatus = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+
+export const CUSTOM_SEARCH_ATTRIBUTES = [PartnerId, TenantId, CallId, EventType, DeliveryStatus] as const;
+
+/** `Name=Type` pairs as the `temporal` CLI spells them. */
+export function searchAttributeFlags(): string[] {
+  return CUSTOM_SEARCH_ATTRIBUTES.map((k) => `${k.name}=Keyword`);
+}

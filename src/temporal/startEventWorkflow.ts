@@ -1,0 +1,55 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Config } from '../config';
+import type { eventWorkflow } from '../../workflows/eventWorkflow';
+import { eventPolicy } from './eventPolicy';
+import { CallId, EventType, PartnerId } from './searchAttributes';
+
+export interface StartableEvent {
+  id: string;
+  partner_id: string;
+  call_id: string;
+  event_type: string;
+  terminal: boolean;
+  workflow_id: string;
+}
+
+/**
+ * Starts the event's workflow. REJECT_DUPLICATE on the deterministic id makes this safe to call
+ * any number of times (ingest, the outbox sweeper, reconciliation): an "already started" answer is
+ * the dedupe working, not a failure. Terminal events get the higher task-queue priority.
+ */
+export async function startEventWorkflow(
+  client: Client,
+  config: Config,
+  event: StartableEvent,
+): Promise<{ started: boolean }> {
+  try {
+    await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: event.workflow_id,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [
+        {
+          eventId: event.id,
+          partnerId: event.partner_id,
+          callId: event.call_id,
+          eventType: event.event_type,
+          policy: eventPolicy(config),
+        },
+      ],
+      typedSearchAttributes: [
+        { key: PartnerId, value: event.partner_id },
+        { key: CallId, value: event.call_id },
+        { key: EventType, value: event.event_type },
+      ],
+      staticSummary: `${event.event_type} for call ${event.call_id}`,
+      staticDetails: `event ${event.id} from partner ${event.partner_id}`,
+      priority: { priorityKey: event.terminal ? 1 : 3 },
+    });
+    return { started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { createActivities } from '../../activities';
+import { createDeliveryAgent } from '../../activities/httpSender';
+import type { Config } from '../config';
+import type { SecretBox } from '../crypto/secretBox';
+import type { Database } from '../db/schema';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { connectWorkerConnection } from './connection';
+
+const WORKFLOWS_PATH = require.resolve('../../workflows');
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling takes seconds; do it once per process and share it between workers (tests, bench). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundlePromise;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export interface WorkerDeps {
+  config: Config;
+  db: Kysely<Database>;
+  secretBox: SecretBox;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker stops; rejects if it crashed. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const { config, logger } = deps;
+  const connection = await connectWorkerConnection(config.temporal);
+  const agent = createDeliveryAgent(config.allowPrivateNetwork);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(deps, agent),
+    // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
+    // slots can exceed cores comfortably.
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 40,
+    maxCachedWorkflows: 2000,
+  });
+  logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  const done = worker.run().finally(async () => {
+    await agent.close();
+    await connection.close();
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { ActivityFailure, ApplicationFailure, log, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DeliveryStatus } from '../src/temporal/searchAttributes';
+import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
+
+const { markDeadLettered, settleEventStatus } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m' },
+});
+
+/**
+ * Drives one (endpoint, event) delivery to delivered or dead-lettered. Each delivery is its own
+ * workflow so a slow or dead endpoint never holds up another, has its own readable history in the
+ * UI, and can be redriven alone. Retries are the activity's RetryPolicy; circuit-open and
+ * rate-limit pauses are durable timers here, so they cost no attempt.
+ */
+export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
+  let attemptCount = input.attemptBase;
+  let result: DeliveryWorkflowResult | undefined;
+
+  while (!result) {
+    const attemptsLeft = input.retry.maxAttempts - (attemptCount - input.attemptBase);
+    if (attemptsLeft <= 0) {
+      result = { status: 'dead_lettered', attempts: attemptCount, reason: `retries exhausted after ${attemptCount} attempts` };
+      break;
+    }
+    const { deliverWebhook } = proxyActivities<Activities>({
+      // The HTTP timeout plus room for the database writes around it.
+      startToCloseTimeout: input.deliveryTimeoutMs + 20_000,
+      summary: `POST ${input.url}`,
+      retry: {
+        initialInterval: input.retry.initialIntervalMs,
+        backoffCoefficient: input.retry.backoffCoefficient,
+        maximumInterval: input.retry.maxIntervalMs,
+        maximumAttempts: attemptsLeft,
+      },
+    });
+    try {
+      const r = await deliverWebhook({ deliveryId: input.deliveryId });
+      if (r.outcome === 'delivered') {
+        result = { status: 'delivered', attempts: r.attempt };
+      } else {
+        attemptCount = r.attemptCount;
+        log.info('delivery paused', { reason: r.reason, waitMs: r.waitMs });
+        await sleep(r.waitMs);
+      }
+    } catch (err) {
+      const reason = describeFailure(err);
+      const details = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.details : undefined;
+      const attempt = (details?.[0] as { attempt?: number } | undefined)?.attempt;
+      result = { status: 'dead_lettered', attempts: attempt ?? attemptCount, reason };
+    }
+  }
+
+  if (result.status === 'dead_lettered') {
+    await markDeadLettered({ deliveryId: input.deliveryId, reason: result.reason ?? 'failed' });
+  }
+  upsertSearchAttributes([{ key: DeliveryStatus, value: result.status }]);
+  await settleEventStatus(input.eventId);
+  return result;
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const exhausted = !cause.nonRetryable;
+      return `${exhausted ? 'retries exhausted' : 'permanent failure'}: ${cause.message}`;
+    }
+    return cause?.message ?? err.message;
+  }
+  throw err; // not an activity failure: a bug, let the workflow task fail visibly
+}

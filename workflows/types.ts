@@ -1,0 +1,43 @@
+import type { RetrySettings } from '../src/domain/retrySchedule';
+
+/** Workflow inputs are ids and policy only: payloads and secrets stay in Postgres, out of histories. */
+export interface EventWorkflowInput {
+  eventId: string;
+  partnerId: string;
+  callId: string;
+  eventType: string;
+  policy: EventPolicy;
+  /** Set when a partner releases a quarantined event to a tenant. */
+  forcedTenantId?: string;
+}
+
+export interface EventPolicy {
+  retry: RetrySettings;
+  deliveryTimeoutMs: number;
+  tenantWaitMs: number;
+  tenantPollMs: number;
+}
+
+export interface EventWorkflowResult {
+  status: string;
+  tenantId?: string;
+  reason?: string;
+  deliveries: Array<{ deliveryId: string; endpointId: string; status: string }>;
+}
+
+export interface DeliveryWorkflowInput {
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
+  url: string;
+  retry: RetrySettings;
+  deliveryTimeoutMs: number;
+  /** attempt_count when this run began (non-zero for a redrive): the attempt budget counts from it. */
+  attemptBase: number;
+}
+
+export interface DeliveryWorkflowResult {
+  status: 'delivered' | 'dead_lettered';
+  attempts: number;
+  reason?: string;
+}
