@@ -8,6 +8,7 @@ import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { connectWorkerConnection } from './connection';
+import { installTemporalRuntime } from './runtime';
 
 const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -37,8 +38,9 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
+export async function startWorker(deps: WorkerDeps, opts: { sdkMetricsPort?: number } = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
+  installTemporalRuntime(logger, opts.sdkMetricsPort);
   const connection = await connectWorkerConnection(config.temporal);
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
   const worker = await Worker.create({

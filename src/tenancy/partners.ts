@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import { generateApiKey } from '../crypto/apiKeys';
+import type { SecretBox } from '../crypto/secretBox';
+import type { Database } from '../db/schema';
+import { newId } from '../ids';
+import { addSigningSecret } from './secrets';
+
+export interface CreatedPartner {
+  id: string;
+  name: string;
+  api_key: string;
+  inbound_secret: string;
+}
+
+/** A partner with its first API key and inbound signing secret, both shown once. */
+export async function createPartner(db: Kysely<Database>, box: SecretBox, input: { name: string; ops_webhook_url?: string | null }): Promise<CreatedPartner> {
+  const id = newId('ptn');
+  const key = generateApiKey('partner');
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('partners').values({ id, name: input.name, ops_webhook_url: input.ops_webhook_url ?? null }).execute();
+    await trx
+      .insertInto('api_keys')
+      .values({ id: newId('key'), scope: 'partner', partner_id: id, tenant_id: null, prefix: key.prefix, key_hash: key.hash })
+      .execute();
+    const inbound_secret = await addSigningSecret(trx, box, 'partner', id);
+    return { id, name: input.name, api_key: key.key, inbound_secret };
+  });
+}
