@@ -85,11 +85,12 @@ export class LocalPostgres {
 }
 
 /**
- * Make every directory from `dir` upwards traversable (o+x) so the `postgres` user can reach it;
- * mkdtemp creates 0700 directories, which would lock it out.
+ * Make every directory above the data dir traversable (o+x) so the `postgres` user can reach it
+ * (mkdtemp creates 0700 directories, which would lock it out). The data dir itself is left alone:
+ * Postgres insists it stays 0700/0750.
  */
 function openPathTo(dir: string): void {
-  let current = path.resolve(dir);
+  let current = path.dirname(path.resolve(dir));
   for (;;) {
     const parent = path.dirname(current);
     if (parent === current) break;
