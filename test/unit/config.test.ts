@@ -20,6 +20,7 @@ describe('config', () => {
   });
 
   it('names every invalid variable in one error', () => {
+    expect.assertions(3);
     expect(() => loadConfig({ PORT: 'eighty', DELIVERY_TIMEOUT: 'fast', SWITCHBOARD_ENCRYPTION_KEY: 'short' })).toThrow(ConfigError);
     try {
       loadConfig({ PORT: 'eighty', DELIVERY_TIMEOUT: 'fast' });
