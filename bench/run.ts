@@ -1,0 +1,456 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { request, Agent } from 'undici';
+import { generateEncryptionKey, SecretBox } from '../src/crypto/secretBox';
+import { connectDatabase } from '../src/db/connect';
+import { migrateToLatest } from '../src/db/migrate';
+import { LocalPostgres } from '../src/dev/embeddedPostgres';
+import { resolveTemporalCli } from '../src/dev/temporalCli';
+import { TemporalDevServer } from '../src/dev/temporalDevServer';
+import { insertEndpoint } from '../src/tenancy/endpoints';
+import { createPartner } from '../src/tenancy/partners';
+import { createTenant, insertRoute } from '../src/tenancy/tenants';
+import { secretKeyBytes } from '../src/signing/webhookSecret';
+
+/**
+ * `npm run bench`: Switchboard against baselines measured in the same run, on the real local
+ * stack (embedded Postgres, Temporal dev server, server and worker as separate processes).
+ * Prints one table and writes bench/results/<date>.json. Figures are ratios, never asserted.
+ *
+ * Env: BENCH_E2E_EVENTS (5000), BENCH_SCALE ("1000,5000,20000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6).
+ */
+const ROOT = path.resolve(__dirname, '..');
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const E2E_EVENTS = Number(env('BENCH_E2E_EVENTS', '5000'));
+const SCALE = env('BENCH_SCALE', '1000,5000,20000').split(',').map(Number).filter(Boolean);
+const INGEST_RATES = env('BENCH_INGEST_RATES', '250,500,1000,1500,2000,3000,4000').split(',').map(Number);
+const STEP_SECONDS = Number(env('BENCH_STEP_SECONDS', '6'));
+const CONCURRENCY = 32;
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function freePort(): Promise<number> {
+  const srv = http.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/**
+ * A child Node process running TypeScript through tsx's loader (so its pid is the real process).
+ * Its output goes to a log file, like a production process's would, never into a pipe that could
+ * fill up and stall it.
+ */
+let logDir = os.tmpdir();
+function spawnTs(script: string, args: string[], extraEnv: Record<string, string> = {}): ChildProcess & { logFile: string } {
+  const logFile = path.join(logDir, `${path.basename(script, '.ts')}-${randomBytes(4).toString('hex')}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', fd, fd],
+  }) as ChildProcess & { logFile: string };
+  closeSync(fd);
+  child.logFile = logFile;
+  child.on('exit', (code) => {
+    if (code && code !== 0 && code !== 143) log(`${path.basename(script)} exited ${code}: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+  });
+  return child;
+}
+
+async function waitForLine(child: ChildProcess & { logFile: string }, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = readFileSync(child.logFile, 'utf8');
+    if (pattern.test(text)) return;
+    if (child.exitCode !== null) throw new Error(`process exited before ${pattern}: ${text.slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  await new Promise<void>((r) => {
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+  });
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The receiver: verifies every delivery's X-Signature and records first arrival per webhook-id.
+
+interface Arrival {
+  at: number;
+  receivedAt: number;
+}
+
+class BenchReceiver {
+  readonly arrivals = new Map<string, Arrival>();
+  duplicates = 0;
+  badSignatures = 0;
+  private server?: http.Server;
+  url = '';
+  private keys: Buffer[] = [];
+
+  setSecrets(secrets: string[]) {
+    this.keys = secrets.map(secretKeyBytes);
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const sig = String(req.headers['x-signature'] ?? '');
+        const ok = this.keys.some((k) => sig === 'sha256=' + createHmac('sha256', k).update(body).digest('hex'));
+        if (!ok) this.badSignatures++;
+        const id = String(req.headers['webhook-id']);
+        if (this.arrivals.has(id)) this.duplicates++;
+        else {
+          const envelope = JSON.parse(body.toString('utf8')) as { received_at: string };
+          this.arrivals.set(id, { at: Date.now(), receivedAt: Date.parse(envelope.received_at) });
+        }
+        res.writeHead(200).end('ok');
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  reset() {
+    this.arrivals.clear();
+    this.duplicates = 0;
+    this.badSignatures = 0;
+  }
+
+  async waitFor(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.arrivals.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  close() {
+    this.server?.closeAllConnections();
+    this.server?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface IngestStep {
+  rate: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  ok: boolean;
+}
+
+async function loadSteps(url: string, secret: string, label: string): Promise<IngestStep[]> {
+  const steps: IngestStep[] = [];
+  const secretB64 = secretKeyBytes(secret).toString('base64');
+  for (const rate of INGEST_RATES) {
+    const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(STEP_SECONDS), String(CONCURRENCY)]);
+    await new Promise<void>((r) => child.once('exit', () => r()));
+    const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
+    const r = JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok'>;
+    const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
+    steps.push({ rate, ...r, ok });
+    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx} -> ${ok ? 'sustained' : 'not sustained'}`);
+    if (!ok) break;
+  }
+  return steps;
+}
+
+function best(steps: IngestStep[]): IngestStep | undefined {
+  return steps.filter((s) => s.ok).sort((a, b) => b.rps - a.rps)[0];
+}
+
+interface E2eResult {
+  events: number;
+  seconds: number;
+  perSecond: number;
+  msPerEvent: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  lost: number;
+  duplicates: number;
+  badSignatures: number;
+}
+
+function summarise(receiver: BenchReceiver, ids: string[], startedAt: number, sentAt: Map<string, number>): E2eResult {
+  const latencies: number[] = [];
+  let last = startedAt;
+  let lost = 0;
+  for (const id of ids) {
+    const a = receiver.arrivals.get(id);
+    if (!a) {
+      lost++;
+      continue;
+    }
+    last = Math.max(last, a.at);
+    latencies.push(a.at - (sentAt.get(id) ?? a.receivedAt));
+  }
+  latencies.sort((x, y) => x - y);
+  const seconds = (last - startedAt) / 1000;
+  return {
+    events: ids.length,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Number((ids.length / seconds).toFixed(1)),
+    msPerEvent: Number(((seconds * 1000) / ids.length).toFixed(3)),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    lost,
+    duplicates: receiver.duplicates,
+    badSignatures: receiver.badSignatures,
+  };
+}
+
+async function runPool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
+  logDir = root;
+  const cli = await resolveTemporalCli(undefined, log);
+  if (!cli) throw new Error('no temporal CLI available (npm run temporal:provision)');
+  const pg = new LocalPostgres({ dataDir: path.join(root, 'pg'), port: await freePort(), password: 'bench', log: () => undefined });
+  const temporal = new TemporalDevServer({
+    cliPath: cli.path,
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    dbFile: path.join(root, 'temporal.db'),
+    log,
+    headless: true,
+  });
+  const children: ChildProcess[] = [];
+  let keepLogs = false;
+  const receiver = new BenchReceiver();
+  const results: Record<string, unknown> = {};
+  try {
+    await Promise.all([pg.start(), temporal.start()]);
+    const databaseUrl = pg.url();
+    const encryptionKey = generateEncryptionKey();
+    const database = connectDatabase(databaseUrl);
+    await migrateToLatest(database.db);
+    const box = new SecretBox(encryptionKey);
+    await receiver.start();
+    const partner = await createPartner(database.db, box, { name: 'Bench Partner' });
+    const tenant = await createTenant(database.db, partner.id, { name: 'Bench Tenant' });
+    await insertRoute(database.db, partner.id, tenant.id, 'crm_account_id', 'bench-crm');
+    const endpoint = await insertEndpoint(database.db, box, partner.id, tenant.id, { url: receiver.url });
+    receiver.setSecrets([endpoint.secret]);
+
+    const baseEnv = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      SWITCHBOARD_ENCRYPTION_KEY: encryptionKey,
+      SWITCHBOARD_ADMIN_KEY: `sk_admin_${randomBytes(16).toString('hex')}`,
+      SWITCHBOARD_ALLOW_PRIVATE_NETWORK: 'true',
+      // Production's default level: the per-receipt log line is part of the real cost.
+      LOG_LEVEL: 'info',
+      // The partner bucket would (correctly) 429 a single partner above 1000/s; the bench measures capacity.
+      INGEST_RATE_PER_SECOND: '1000000',
+      INGEST_RATE_BURST: '1000000',
+      WORKER_METRICS_PORT: String(await freePort()),
+    };
+
+    // 1. Ingest: Switchboard (its workflows go to a queue no worker polls) vs one-INSERT Express.
+    log('phase 1: ingest vs one-INSERT baseline');
+    const ingestPort = await freePort();
+    const ingestServer = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], {
+      ...baseEnv,
+      PORT: String(ingestPort),
+      HOST: '127.0.0.1',
+      TEMPORAL_TASK_QUEUE: 'bench-ingest-unpolled',
+    });
+    children.push(ingestServer);
+    await waitForLine(ingestServer, /API server listening/);
+    const ingestSteps = await loadSteps(`http://127.0.0.1:${ingestPort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'switchboard ingest');
+    await stop(ingestServer);
+
+    const basePort = await freePort();
+    const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [databaseUrl, String(basePort), '10']);
+    children.push(baseServer);
+    await waitForLine(baseServer, /ready/);
+    const baseSteps = await loadSteps(`http://127.0.0.1:${basePort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'baseline ingest');
+    await stop(baseServer);
+    const ingestBest = best(ingestSteps);
+    const baseBest = best(baseSteps);
+    results['ingest'] = {
+      switchboard: ingestBest ?? null,
+      baseline: baseBest ?? null,
+      ratio: ingestBest && baseBest ? Number((ingestBest.rps / baseBest.rps).toFixed(2)) : null,
+      steps: { switchboard: ingestSteps, baseline: baseSteps },
+    };
+
+    // 2-4. End to end, memory, scale.
+    log('phase 2: end to end');
+    const apiPort = await freePort();
+    const server = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], { ...baseEnv, PORT: String(apiPort), HOST: '127.0.0.1' });
+    const worker = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['worker'], baseEnv);
+    children.push(server, worker);
+    await Promise.all([waitForLine(server, /API server listening/), waitForLine(worker, /"worker started"|worker started/)]);
+    const api = `http://127.0.0.1:${apiPort}`;
+    const agent = new Agent({ connections: CONCURRENCY });
+    let runNo = 0;
+
+    const e2e = async (n: number): Promise<E2eResult> => {
+      receiver.reset();
+      runNo++;
+      const callIds = Array.from({ length: n }, (_, i) => `e2e-${runNo}-${i}`);
+      const eventIds: string[] = [];
+      const sentAt = new Map<string, number>();
+      const key = secretKeyBytes(partner.inbound_secret);
+      const t0 = Date.now();
+      await runPool(callIds, CONCURRENCY, async (callId) => {
+        const body = JSON.stringify({
+          event: 'call.started',
+          call_id: callId,
+          occurred_at: new Date().toISOString(),
+          runtime_vars: { crm_account_id: 'bench-crm' },
+          data: { agent_id: 'agent-7', direction: 'inbound', note: 'x'.repeat(200) },
+        });
+        const ts = Math.floor(Date.now() / 1000);
+        const msgId = `msg_${callId}`;
+        const sig = createHmac('sha256', key).update(`${msgId}.${ts}.${body}`).digest('base64');
+        const sent = Date.now();
+        const res = await request(`${api}/v1/webhooks/${partner.id}`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` },
+          body,
+        });
+        const json = (await res.body.json()) as { event_id: string };
+        if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}`);
+        eventIds.push(json.event_id);
+        sentAt.set(json.event_id, sent);
+      });
+      await receiver.waitFor(n, 120_000 + n * 20);
+      const r = summarise(receiver, eventIds, t0, sentAt);
+      log(`switchboard e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, lost ${r.lost}, duplicates ${r.duplicates}`);
+      return r;
+    };
+
+    const e2eMain = await e2e(E2E_EVENTS);
+    const memory = { serverPeakRssMb: peakRssMb(server.pid), workerPeakRssMb: peakRssMb(worker.pid) };
+    const scale: E2eResult[] = [];
+    for (const n of SCALE) scale.push(n === E2E_EVENTS ? e2eMain : await e2e(n));
+    await agent.close();
+    await stop(server);
+    await stop(worker);
+
+    log('phase 3: end-to-end baseline (bare workflow + one activity)');
+    const baseQueue = 'bench-baseline';
+    const baseWorker = spawnTs(path.join(ROOT, 'bench/baselineWorker.ts'), [temporal.address, baseQueue, endpoint.secret]);
+    children.push(baseWorker);
+    await waitForLine(baseWorker, /ready/);
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+    receiver.reset();
+    const ids = Array.from({ length: E2E_EVENTS }, (_, i) => `base-${i}-${randomBytes(3).toString('hex')}`);
+    const sentAt = new Map<string, number>();
+    const t0 = Date.now();
+    await runPool(ids, CONCURRENCY, async (id) => {
+      sentAt.set(id, Date.now());
+      await client.workflow.start('baselineDeliveryWorkflow', {
+        taskQueue: baseQueue,
+        workflowId: id,
+        args: [{ id, url: receiver.url, receivedAt: new Date().toISOString() }],
+      });
+    });
+    await receiver.waitFor(ids.length, 120_000 + ids.length * 20);
+    const e2eBase = summarise(receiver, ids, t0, sentAt);
+    log(`baseline e2e ${E2E_EVENTS}: ${e2eBase.perSecond}/s, p50 ${e2eBase.p50} ms p99 ${e2eBase.p99} ms`);
+    await connection.close();
+    await stop(baseWorker);
+
+    const firstScale = scale[0];
+    const lastScale = scale[scale.length - 1];
+    results['endToEnd'] = {
+      switchboard: e2eMain,
+      baseline: e2eBase,
+      ratio: Number((e2eMain.perSecond / e2eBase.perSecond).toFixed(2)),
+    };
+    results['scale'] = {
+      runs: scale,
+      costRatioLargestToSmallest: firstScale && lastScale ? Number((lastScale.msPerEvent / firstScale.msPerEvent).toFixed(2)) : null,
+    };
+    results['memory'] = memory;
+    results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
+    await database.close();
+  } catch (err) {
+    keepLogs = true;
+    log(`process logs kept in ${root}`);
+    throw err;
+  } finally {
+    receiver.close();
+    for (const c of children) await stop(c);
+    await temporal.stop().catch(() => undefined);
+    await pg.stop().catch(() => undefined);
+    if (!keepLogs) rmSync(root, { recursive: true, force: true });
+  }
+
+  const ingest = results['ingest'] as { switchboard: IngestStep | null; baseline: IngestStep | null; ratio: number | null };
+  const endToEnd = results['endToEnd'] as { switchboard: E2eResult; baseline: E2eResult; ratio: number };
+  const scaleRes = results['scale'] as { runs: E2eResult[]; costRatioLargestToSmallest: number | null };
+  const memory = results['memory'] as { serverPeakRssMb: number; workerPeakRssMb: number };
+  const rows: Array<[string, string, string, string]> = [
+    ['metric', 'switchboard', 'baseline', 'ratio (target)'],
+    ['ingest sustained req/s (p99<100ms)', `${ingest.switchboard?.rps.toFixed(0) ?? '-'}`, `${ingest.baseline?.rps.toFixed(0) ?? '-'}`, `${ingest.ratio ?? '-'} (>= 0.5)`],
+    ['ingest p50 / p99 ms at that rate', `${ingest.switchboard?.p50 ?? '-'} / ${ingest.switchboard?.p99 ?? '-'}`, `${ingest.baseline?.p50 ?? '-'} / ${ingest.baseline?.p99 ?? '-'}`, ''],
+    [`end-to-end deliveries/s (${E2E_EVENTS})`, `${endToEnd.switchboard.perSecond}`, `${endToEnd.baseline.perSecond}`, `${endToEnd.ratio} (>= 0.7)`],
+    ['end-to-end latency p50/p95/p99 ms', `${endToEnd.switchboard.p50}/${endToEnd.switchboard.p95}/${endToEnd.switchboard.p99}`, `${endToEnd.baseline.p50}/${endToEnd.baseline.p95}/${endToEnd.baseline.p99}`, ''],
+    ...scaleRes.runs.map((r): [string, string, string, string] => [`scale ${r.events}: ms/event`, `${r.msPerEvent}`, '', '']),
+    ['scale cost largest/smallest', '', '', `${scaleRes.costRatioLargestToSmallest} (<= 1.25)`],
+    ['lost / duplicate deliveries', `${scaleRes.runs.reduce((a, r) => a + r.lost, 0)} / ${scaleRes.runs.reduce((a, r) => a + r.duplicates, 0)}`, `${endToEnd.baseline.lost} / ${endToEnd.baseline.duplicates}`, '0 / 0'],
+    ['peak RSS MB server / worker', `${memory.serverPeakRssMb} / ${memory.workerPeakRssMb}`, '', ''],
+  ];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')).join('\n');
+  process.stdout.write('\n' + table + '\n\n');
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`results written to ${path.relative(ROOT, file)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
