@@ -81,10 +81,9 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Recor
 
 function toOpenApiPath(path: string): { path: string; params: string[] } {
   const params: string[] = [];
-  const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
-    params.push(name);
-    return `{${name}}`;
-  });
+  const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => `{${name}}`);
+  // Operations registered by hand may already use the `{name}` form: collect params from the result.
+  for (const m of p.matchAll(/\{([A-Za-z_]+)\}/g)) params.push(m[1]!);
   return { path: p, params };
 }
 
