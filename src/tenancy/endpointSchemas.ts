@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Endpoint } from '../db/schema';
 import { isKnownEventType } from '../domain/eventTypes';
-import { iso, PageMeta, Timestamp } from './wireCommon';
+import { iso, PageMeta, Text, Timestamp } from './wireCommon';
 
 /** Every entry must be in the catalog; the 422 names the unknown type (GET /v1/event-types lists them). */
 const EventTypes = z
-  .array(z.string().min(1).max(100))
+  .array(Text().min(1).max(100))
   .min(1)
   .max(100)
   .superRefine((types, ctx) => {
@@ -15,8 +15,8 @@ const EventTypes = z
   })
   .meta({ description: 'Event types to receive; absent or null = all' });
 
-const Url = z.string().min(1).max(2048).meta({ description: 'https URL; private, loopback and link-local hosts are refused' });
-const Description = z.string().max(1000);
+const Url = Text().min(1).max(2048).meta({ description: 'https URL; private, loopback and link-local hosts are refused' });
+const Description = Text().max(1000);
 const MaxAttempts = z.number().int().min(1).max(50);
 const RatePerSecond = z.number().int().min(1).max(10_000);
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Partner } from '../db/schema';
-import { iso, Name, PageMeta, Timestamp } from './wireCommon';
+import { iso, Name, PageMeta, Text, Timestamp } from './wireCommon';
 
 export const CreatePartnerBody = z
   .strictObject({
     name: Name,
-    ops_webhook_url: z.string().min(1).max(2048).optional().meta({ description: 'Where operational events (endpoint disabled, incidents) are posted' }),
+    ops_webhook_url: Text().min(1).max(2048).optional().meta({ description: 'Where operational events (endpoint disabled, incidents) are posted' }),
   })
   .meta({ id: 'CreatePartner' });
 

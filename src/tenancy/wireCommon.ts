@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
 /** Building blocks shared by the tenancy wire schemas. */
-export const Name = z.string().trim().min(1).max(200);
-export const Identifier = z.string().min(1).max(256);
-export const ResourceId = z.string().min(1).max(64);
+
+/** Postgres text cannot hold NUL: refuse it here as a 422 naming the field, not a 500 from the insert. */
+export const Text = () => z.string().refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+export const Name = Text().trim().min(1).max(200);
+export const Identifier = Text().min(1).max(256);
+export const ResourceId = Text().min(1).max(64);
 export const Timestamp = z.iso.datetime().meta({ description: 'ISO 8601, UTC' });
 
 export const ListQuery = z.strictObject({

@@ -287,6 +287,11 @@ describe('tenancy admin API', () => {
       [partner, 'post', '/v1/api-keys', { scope: 'admin' }, 422, 'scope'],
       [partner, 'post', '/v1/api-keys', { scope: 'tenant' }, 422, 'tenant_id'],
       [partner, 'post', '/v1/api-keys', { scope: 'partner', tenant_id: t.id }, 422, 'tenant_id'],
+      // NUL cannot be stored in Postgres text: a 422 naming the field, never a 500 from the insert.
+      [partner, 'post', '/v1/tenants', { name: 'a\u0000b' }, 422, 'name'],
+      [partner, 'post', `/v1/tenants/${t.id}/routes`, { kind: 'call_id', value: '\u0000' }, 422, 'value'],
+      [partner, 'post', base, { url: 'https://a.example.com', description: 'x\u0000' }, 422, 'description'],
+      [partner, 'post', base, { url: 'https://a.example.com', event_types: ['call.ended\u0000'] }, 422, 'event_types.0'],
     ];
     for (const [who, method, path, body, status, field] of cases) {
       const res = await who[method](path, body);
@@ -304,6 +309,12 @@ describe('tenancy admin API', () => {
     expect((await partner.get('/v1/tenants?limit=0')).status).toBe(422);
     expect((await partner.get('/v1/tenants?limit=abc')).status).toBe(422);
     expect((await partner.get('/v1/tenants?sort=name')).status).toBe(422);
+    expect((await partner.get('/v1/tenants?after=%00')).status).toBe(422);
+    // Ids in the path that cannot name anything: 404, not a database error.
+    expect((await partner.get('/v1/tenants/%00')).status).toBe(404);
+    expect((await partner.get(`/v1/tenants/${'x'.repeat(5000)}`)).status).toBe(404);
+    expect((await partner.get(`${base}/ep_%00`)).status).toBe(404);
+    expect((await partner.delete('/v1/api-keys/key_%00')).status).toBe(404);
     expect((await partner.raw('POST', '/v1/tenants', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }))).status).toBe(413);
 
     expect(await tenancyRowCounts(stack)).toEqual(before);

@@ -5,6 +5,7 @@ import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, Created
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
+import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'API keys';
@@ -84,7 +85,7 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
     },
     async ({ params, principal }) => {
-      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, params['key_id']!)) };
+      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, pathId(params, 'key_id', 'API key'))) };
     },
   );
 }

@@ -17,6 +17,7 @@ import { rotateSigningSecret } from '../../tenancy/secrets';
 import { sendTestEvent } from '../../tenancy/testDelivery';
 import { GraceBody, ListQuery, page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
+import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Endpoints';
@@ -39,7 +40,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
       const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
       const endpoint = await getEndpoint(db, tenant.id, id);
@@ -60,7 +61,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'A page of endpoints', schema: EndpointListSchema } },
     },
     async ({ params, principal, query }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       const p = page(await listEndpoints(db, tenant.id, query), query.limit);
       return { status: 200, body: { data: p.data.map(endpointToWire), next_after: p.next_after } };
     },
@@ -78,8 +79,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The endpoint', schema: EndpointSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
-      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, params['endpoint_id']!)) };
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'))) };
     },
   );
 
@@ -96,9 +97,9 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The updated endpoint', schema: EndpointSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
-      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, params['endpoint_id']!, body)) };
+      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'), body)) };
     },
   );
 
@@ -114,8 +115,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
-      await deleteEndpoint(db, tenant.id, params['endpoint_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      await deleteEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
       return { status: 204 };
     },
   );
@@ -133,8 +134,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
-      const endpoint = await getEndpoint(db, tenant.id, params['endpoint_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
       return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
@@ -156,8 +157,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
-      const endpoint = await getEndpoint(db, tenant.id, params['endpoint_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
       if (!endpoint.enabled) throw new ConflictError('endpoint is disabled; enable it (PATCH enabled=true) before testing');
       return { status: 202, body: await sendTestEvent(db, ctx.temporal, config, endpoint) };
     },

@@ -14,6 +14,7 @@ import { createPartner, getPartner, listPartners } from '../../tenancy/partners'
 import { rotateSigningSecret } from '../../tenancy/secrets';
 import { GraceBody, ListQuery, page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
+import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Partners';
@@ -76,7 +77,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The partner', schema: PartnerSchema } },
     },
     async ({ params, principal }) => {
-      const id = params['partner_id']!;
+      const id = pathId(params, 'partner_id', 'partner');
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       return { status: 200, body: partnerToWire(partner) };
@@ -96,7 +97,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedPartnerSecretSchema } },
     },
     async ({ params, principal, body }) => {
-      const id = params['partner_id']!;
+      const id = pathId(params, 'partner_id', 'partner');
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;

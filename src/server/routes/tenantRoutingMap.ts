@@ -4,6 +4,7 @@ import { visibleTenant } from '../../tenancy/access';
 import { CreateRouteBody, RouteListSchema, RouteSchema, routeToWire } from '../../tenancy/routeSchemas';
 import { deleteRoute, getRoute, insertRoute, listRoutes } from '../../tenancy/tenants';
 import type { AppContext } from '../context';
+import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Routing map';
@@ -29,7 +30,7 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       const r = await insertRoute(db, tenant.partner_id, tenant.id, body.kind, body.value);
       const row = await getRoute(db, tenant.id, r.id);
       return { status: r.created ? 201 : 200, body: routeToWire(row!) };
@@ -48,7 +49,7 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'Routes', schema: RouteListSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       return { status: 200, body: { data: (await listRoutes(db, tenant.id)).map(routeToWire) } };
     },
   );
@@ -65,8 +66,8 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
       responses: { 204: { description: 'Removed' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
-      if (!(await deleteRoute(db, tenant.id, params['route_id']!))) throw new NotFoundError('route');
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      if (!(await deleteRoute(db, tenant.id, pathId(params, 'route_id', 'route')))) throw new NotFoundError('route');
       return { status: 204 };
     },
   );

@@ -4,6 +4,7 @@ import { createTenant, deleteTenant, listTenants, renameTenant } from '../../ten
 import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema, tenantToWire, UpdateTenantBody } from '../../tenancy/tenantSchemas';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
+import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Tenants';
@@ -71,7 +72,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The tenant', schema: TenantSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       return { status: 200, body: tenantToWire(tenant) };
     },
   );
@@ -89,7 +90,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       return { status: 200, body: tenantToWire(await renameTenant(db, tenant.id, body.name)) };
     },
   );
@@ -106,7 +107,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, params['tenant_id']!);
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
       await deleteTenant(db, tenant.id);
       return { status: 204 };
     },
