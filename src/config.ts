@@ -89,6 +89,7 @@ const EnvSchema = z.object({
   RECONCILIATION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.01),
   RECONCILIATION_CATCHUP_WINDOW: duration.default(2 * 86_400_000),
   RETENTION: duration.default(30 * 86_400_000),
+  SECRET_ROTATION_GRACE: duration.default(24 * 3_600_000),
 });
 
 export type RawEnv = z.input<typeof EnvSchema>;
@@ -145,6 +146,8 @@ export interface Config {
     catchupWindowMs: number;
   };
   retentionMs: number;
+  /** How long a rotated-out partner or endpoint signing secret keeps verifying/signing. */
+  secretRotationGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -219,6 +222,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       catchupWindowMs: e.RECONCILIATION_CATCHUP_WINDOW,
     },
     retentionMs: e.RETENTION,
+    secretRotationGraceMs: e.SECRET_ROTATION_GRACE,
   };
 }
 

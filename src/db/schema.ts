@@ -106,7 +106,7 @@ export interface EventsTable {
   occurred_at: Timestamp;
   received_at: Timestamp;
   payload: Json<Record<string, unknown>>;
-  source: Generated<'partner' | 'reconciliation'>;
+  source: Generated<'partner' | 'reconciliation' | 'test'>;
   status: Generated<EventStatus>;
   workflow_id: string;
   workflow_started_at: NullableTimestamp;

@@ -5,6 +5,7 @@ import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
+import { tenancyRoutes } from './routes/tenancy';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
 export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
@@ -27,6 +28,7 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
 }
 
 /** The JSON API beyond ingest (tenancy, events, deliveries, quarantine, reconciliation). */
-function registerApiRoutes(_router: Router, _ctx: AppContext): void {
+function registerApiRoutes(router: Router, ctx: AppContext): void {
   // Filled in by the tenancy / delivery / reconciliation route modules.
+  tenancyRoutes(router, ctx);
 }

@@ -36,28 +36,65 @@ export const ErrorSchema = z
   .meta({ id: 'Error' });
 void errorBody; // ErrorSchema describes errorBody()'s shape
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+/**
+ * zod emits named schemas (`.meta({ id })`) as `$defs` with `#/$defs/Name` refs, which inside an
+ * OpenAPI document would resolve against the document root and dangle. Hoist them into
+ * `components.schemas` and point the refs there. An input-side schema that differs from its
+ * output-side namesake (defaults, transforms) is kept apart as `Name_input`.
+ */
+function hoistDefs(node: unknown, components: Record<string, unknown>, io: 'input' | 'output'): unknown {
+  if (Array.isArray(node)) return node.map((n) => hoistDefs(n, components, io));
+  if (!node || typeof node !== 'object') return node;
+  const obj = { ...(node as Record<string, unknown>) };
+  const defs = obj['$defs'] as Record<string, unknown> | undefined;
+  delete obj['$defs'];
+  const rename = new Map<string, string>();
+  for (const [name, def] of Object.entries(defs ?? {})) {
+    const body = hoistDefs(def, components, io);
+    const existing = components[name];
+    const target = existing === undefined || JSON.stringify(existing) === JSON.stringify(body) ? name : `${name}_${io}`;
+    components[target] = body;
+    rename.set(name, target);
+  }
+  const rewrite = (n: unknown): unknown => {
+    if (Array.isArray(n)) return n.map(rewrite);
+    if (!n || typeof n !== 'object') return n;
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n as Record<string, unknown>)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) {
+        const name = v.slice('#/$defs/'.length);
+        o[k] = `#/components/schemas/${rename.get(name) ?? name}`;
+      } else o[k] = rewrite(v);
+    }
+    return o;
+  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = k === '$ref' ? v : hoistDefs(v, components, io);
+  return rewrite(out);
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, unknown>): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete out['$schema'];
-  return out;
+  return hoistDefs(out, components, io) as Record<string, unknown>;
 }
 
 function toOpenApiPath(path: string): { path: string; params: string[] } {
   const params: string[] = [];
-  const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
-    params.push(name);
-    return `{${name}}`;
-  });
+  const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => `{${name}}`);
+  // Operations registered by hand may already use the `{name}` form: collect params from the result.
+  for (const m of p.matchAll(/\{([A-Za-z_]+)\}/g)) params.push(m[1]!);
   return { path: p, params };
 }
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, unknown> = {};
   for (const op of operations) {
     const { path, params } = toOpenApiPath(op.path);
     const parameters: unknown[] = params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     if (op.query) {
-      const qs = jsonSchema(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      const qs = jsonSchema(op.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(qs.properties ?? {})) {
         parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema });
       }
@@ -68,12 +105,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) {
       responses[status] = r.schema
-        ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }
+        ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output', schemas) } } }
         : { description: r.description };
     }
     responses['default'] = {
       description: 'Error',
-      content: { 'application/json': { schema: jsonSchema(ErrorSchema, 'output') } },
+      content: { 'application/json': { schema: jsonSchema(ErrorSchema, 'output', schemas) } },
     };
     const operation: Record<string, unknown> = {
       summary: op.summary,
@@ -87,7 +124,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     if (op.body) {
       operation['requestBody'] = {
         required: true,
-        content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input') } },
+        content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input', schemas) } },
       };
     }
     paths[path] ??= {};
@@ -102,6 +139,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     components: {
+      schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     },
     security: [{ bearer: [] }],

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
-import type { Database } from '../db/schema';
+import type { Database, Endpoint } from '../db/schema';
+import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { addSigningSecret } from './secrets';
 
@@ -38,4 +39,71 @@ export async function insertEndpoint(
     return addSigningSecret(trx, box, 'endpoint', id);
   });
   return { id, secret };
+}
+
+export async function listEndpoints(db: Kysely<Database>, tenantId: string, opts: { limit: number; after?: string }): Promise<Endpoint[]> {
+  let q = db
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .limit(opts.limit + 1);
+  if (opts.after) q = q.where('id', '>', opts.after);
+  return q.execute();
+}
+
+/** The endpoint only if it belongs to `tenantId` (the scope check rides on the query). */
+export async function getEndpoint(db: Kysely<Database>, tenantId: string, endpointId: string): Promise<Endpoint> {
+  const row = await db
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('id', '=', endpointId)
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('endpoint');
+  return row;
+}
+
+export interface EndpointPatch {
+  url?: string;
+  event_types?: string[] | null;
+  enabled?: boolean;
+  description?: string | null;
+  max_attempts?: number | null;
+  rate_limit_per_second?: number | null;
+}
+
+/**
+ * Applies a patch. Re-enabling also resets the circuit breaker: whoever turns an endpoint back on
+ * says it is fixed, and the next delivery is the proof either way.
+ */
+export async function updateEndpoint(db: Kysely<Database>, tenantId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
+  const reenable =
+    patch.enabled === true
+      ? { disabled_reason: null, circuit_state: 'closed' as const, consecutive_failures: 0, circuit_opened_at: null, failing_since: null }
+      : {};
+  const row = await db
+    .updateTable('endpoints')
+    .set({ ...patch, ...reenable, updated_at: sql`now()` })
+    .where('id', '=', endpointId)
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('endpoint');
+  return row;
+}
+
+/** Soft delete: past deliveries keep their endpoint; in-flight ones stop (the activity sees deleted_at). */
+export async function deleteEndpoint(db: Kysely<Database>, tenantId: string, endpointId: string): Promise<void> {
+  const r = await db
+    .updateTable('endpoints')
+    .set({ deleted_at: sql`now()`, enabled: false, updated_at: sql`now()` })
+    .where('id', '=', endpointId)
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (r.numUpdatedRows === 0n) throw new NotFoundError('endpoint');
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
 import type { SecretBox } from '../crypto/secretBox';
-import type { Database } from '../db/schema';
+import type { Database, Partner } from '../db/schema';
 import { newId } from '../ids';
 import { addSigningSecret } from './secrets';
 
@@ -25,4 +25,16 @@ export async function createPartner(db: Kysely<Database>, box: SecretBox, input:
     const inbound_secret = await addSigningSecret(trx, box, 'partner', id);
     return { id, name: input.name, api_key: key.key, inbound_secret };
   });
+}
+
+/** Partners ordered by id (ids are time-ordered), one page plus one row to tell if more follow. */
+export async function listPartners(db: Kysely<Database>, opts: { onlyId?: string; limit: number; after?: string }): Promise<Partner[]> {
+  let q = db.selectFrom('partners').selectAll().orderBy('id').limit(opts.limit + 1);
+  if (opts.onlyId) q = q.where('id', '=', opts.onlyId);
+  if (opts.after) q = q.where('id', '>', opts.after);
+  return q.execute();
+}
+
+export async function getPartner(db: Kysely<Database>, id: string): Promise<Partner | undefined> {
+  return db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst();
 }

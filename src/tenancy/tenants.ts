@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
-import type { Database, RouteKind } from '../db/schema';
+import type { Database, RouteKind, Tenant } from '../db/schema';
 import { ConflictError } from '../errors';
 import { newId } from '../ids';
 
@@ -60,4 +60,64 @@ export async function insertRoute(
     });
   }
   return { id: owner.id, tenant_id: tenantId, kind, value, created: false };
+}
+
+export async function listTenants(db: Kysely<Database>, opts: { partnerId?: string; limit: number; after?: string }): Promise<Tenant[]> {
+  let q = db.selectFrom('tenants').selectAll().where('deleted_at', 'is', null).orderBy('id').limit(opts.limit + 1);
+  if (opts.partnerId) q = q.where('partner_id', '=', opts.partnerId);
+  if (opts.after) q = q.where('id', '>', opts.after);
+  return q.execute();
+}
+
+export async function renameTenant(db: Kysely<Database>, tenantId: string, name: string): Promise<Tenant> {
+  return db
+    .updateTable('tenants')
+    .set({ name, updated_at: sql`now()` })
+    .where('id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Soft-deletes a tenant (events and deliveries keep pointing at it for the audit trail) and, in
+ * the same transaction, frees its routing values for reuse, retires its endpoints and revokes its
+ * keys, so nothing is routed to, delivered for, or done as a deleted tenant.
+ */
+export async function deleteTenant(db: Kysely<Database>, tenantId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('tenants').set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', tenantId).execute();
+    await trx.deleteFrom('tenant_routes').where('tenant_id', '=', tenantId).execute();
+    await trx
+      .updateTable('endpoints')
+      .set({ deleted_at: sql`now()`, enabled: false, updated_at: sql`now()` })
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    await trx.updateTable('api_keys').set({ revoked_at: sql`now()` }).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).execute();
+  });
+}
+
+export async function listRoutes(db: Kysely<Database>, tenantId: string) {
+  return db
+    .selectFrom('tenant_routes')
+    .select(['id', 'tenant_id', 'kind', 'value', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+}
+
+export async function getRoute(db: Kysely<Database>, tenantId: string, routeId: string) {
+  return db
+    .selectFrom('tenant_routes')
+    .select(['id', 'tenant_id', 'kind', 'value', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', routeId)
+    .executeTakeFirst();
+}
+
+/** Returns whether a route of that tenant was removed. */
+export async function deleteRoute(db: Kysely<Database>, tenantId: string, routeId: string): Promise<boolean> {
+  const r = await db.deleteFrom('tenant_routes').where('tenant_id', '=', tenantId).where('id', '=', routeId).executeTakeFirst();
+  return r.numDeletedRows > 0n;
 }

@@ -1,0 +1,95 @@
+import type { Router } from 'express';
+import { ForbiddenError, ValidationError } from '../../errors';
+import { targetPartnerId, visibleTenant } from '../../tenancy/access';
+import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, CreatedApiKeySchema, ListApiKeysQuery } from '../../tenancy/apiKeySchemas';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
+import { page } from '../../tenancy/wireCommon';
+import type { AppContext } from '../context';
+import { pathId } from './pathParam';
+import { defineRoute } from '../route';
+
+const TAG = 'API keys';
+
+/**
+ * Partner and tenant API keys: listed by prefix only, created (shown once), revoked. A partner
+ * manages its own keys and its tenants'; a tenant only its own tenant's keys.
+ */
+export function apiKeyRoutes(router: Router, ctx: AppContext): void {
+  const { db } = ctx;
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/api-keys',
+      summary: 'List API keys visible to the caller (prefix only)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      query: ListApiKeysQuery,
+      responses: { 200: { description: 'A page of keys', schema: ApiKeyListSchema } },
+    },
+    async ({ query, principal }) => {
+      const rows = await listApiKeys(db, principal, {
+        partnerId: query.partner_id,
+        tenantId: query.tenant_id,
+        includeRevoked: query.include_revoked === 'true',
+        limit: query.limit,
+        after: query.after,
+      });
+      const p = page(rows, query.limit);
+      return { status: 200, body: { data: p.data.map(apiKeyToWire), next_after: p.next_after } };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/api-keys',
+      summary: 'Create a partner or tenant API key (shown once)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: CreateApiKeyBody,
+      responses: { 201: { description: 'Created', schema: CreatedApiKeySchema } },
+    },
+    async ({ body, principal }) => {
+      if (body.scope === 'partner') {
+        if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
+        if (body.tenant_id !== undefined) {
+          throw new ValidationError('tenant_id is only for tenant-scoped keys', [{ field: 'tenant_id', message: 'not allowed with scope partner' }]);
+        }
+        const partnerId = await targetPartnerId(db, principal, body.partner_id);
+        return { status: 201, body: toCreated(await createApiKey(db, 'partner', partnerId, null)) };
+      }
+      if (body.partner_id !== undefined) {
+        throw new ValidationError('partner_id is only for partner-scoped keys', [{ field: 'partner_id', message: 'not allowed with scope tenant' }]);
+      }
+      const tenantId = body.tenant_id ?? (principal.kind === 'tenant' ? principal.tenantId : undefined);
+      if (tenantId === undefined) throw new ValidationError('tenant_id is required for a tenant key', [{ field: 'tenant_id', message: 'required' }]);
+      const tenant = await visibleTenant(db, principal, tenantId);
+      return { status: 201, body: toCreated(await createApiKey(db, 'tenant', tenant.partner_id, tenant.id)) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'delete',
+      path: '/v1/api-keys/:key_id',
+      summary: 'Revoke an API key (it stops working at once)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
+    },
+    async ({ params, principal }) => {
+      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, pathId(params, 'key_id', 'API key'))) };
+    },
+  );
+}
+
+function toCreated(k: Parameters<typeof apiKeyToWire>[0] & { api_key: string }) {
+  return { ...apiKeyToWire(k), api_key: k.api_key };
+}

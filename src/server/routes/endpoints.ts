@@ -1,0 +1,166 @@
+import type { Router } from 'express';
+import { ConflictError } from '../../errors';
+import { visibleTenant } from '../../tenancy/access';
+import { assertDestinationUrl } from '../../tenancy/destinationUrl';
+import {
+  CreatedEndpointSchema,
+  CreateEndpointBody,
+  EndpointListSchema,
+  EndpointSchema,
+  endpointToWire,
+  RotatedEndpointSecretSchema,
+  TestDeliverySchema,
+  UpdateEndpointBody,
+} from '../../tenancy/endpointSchemas';
+import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint } from '../../tenancy/endpoints';
+import { rotateSigningSecret } from '../../tenancy/secrets';
+import { sendTestEvent } from '../../tenancy/testDelivery';
+import { GraceBody, ListQuery, page } from '../../tenancy/wireCommon';
+import type { AppContext } from '../context';
+import { pathId } from './pathParam';
+import { defineRoute } from '../route';
+
+const TAG = 'Endpoints';
+const BASE = '/v1/tenants/:tenant_id/endpoints';
+
+/** A tenant's delivery endpoints: managed by its partner or the tenant itself. */
+export function endpointRoutes(router: Router, ctx: AppContext): void {
+  const { db, secretBox, config } = ctx;
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: BASE,
+      summary: 'Register an endpoint; returns its whsec_ signing secret once',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: CreateEndpointBody,
+      responses: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
+      const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
+      const endpoint = await getEndpoint(db, tenant.id, id);
+      return { status: 201, body: { ...endpointToWire(endpoint), secret } };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: BASE,
+      summary: "List a tenant's endpoints",
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      query: ListQuery,
+      responses: { 200: { description: 'A page of endpoints', schema: EndpointListSchema } },
+    },
+    async ({ params, principal, query }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const p = page(await listEndpoints(db, tenant.id, query), query.limit);
+      return { status: 200, body: { data: p.data.map(endpointToWire), next_after: p.next_after } };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: `${BASE}/:endpoint_id`,
+      summary: 'Get an endpoint (never its secret)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      responses: { 200: { description: 'The endpoint', schema: EndpointSchema } },
+    },
+    async ({ params, principal }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'))) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'patch',
+      path: `${BASE}/:endpoint_id`,
+      summary: 'Update url, event_types, enabled, description or limits (enabling also closes the circuit)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: UpdateEndpointBody,
+      responses: { 200: { description: 'The updated endpoint', schema: EndpointSchema } },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
+      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'), body)) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'delete',
+      path: `${BASE}/:endpoint_id`,
+      summary: 'Delete an endpoint (pending deliveries to it stop)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ params, principal }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      await deleteEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      return { status: 204 };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: `${BASE}/:endpoint_id/rotate-secret`,
+      summary: 'Rotate the signing secret; deliveries carry signatures with both for the grace period (default 24 h)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: GraceBody,
+      responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
+      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
+      return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: `${BASE}/:endpoint_id/test`,
+      summary: 'Deliver a switchboard.test event to this endpoint now, through the normal signed delivery path',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      responses: {
+        202: { description: 'Stored and handed to its delivery workflow', schema: TestDeliverySchema },
+        409: { description: 'The endpoint is disabled' },
+      },
+    },
+    async ({ params, principal }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      if (!endpoint.enabled) throw new ConflictError('endpoint is disabled; enable it (PATCH enabled=true) before testing');
+      return { status: 202, body: await sendTestEvent(db, ctx.temporal, config, endpoint) };
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import type { Router } from 'express';
+import { NotFoundError } from '../../errors';
+import { visibleTenant } from '../../tenancy/access';
+import { CreateRouteBody, RouteListSchema, RouteSchema, routeToWire } from '../../tenancy/routeSchemas';
+import { deleteRoute, getRoute, insertRoute, listRoutes } from '../../tenancy/tenants';
+import type { AppContext } from '../context';
+import { pathId } from './pathParam';
+import { defineRoute } from '../route';
+
+const TAG = 'Routing map';
+
+/** The routing map: which identifier values (crm_account_id, ...) resolve to which tenant. Partner-managed. */
+export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
+  const { db } = ctx;
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/tenants/:tenant_id/routes',
+      summary: 'Map an identifier value to this tenant (partner)',
+      tag: TAG,
+      auth: 'partner',
+      body: CreateRouteBody,
+      responses: {
+        201: { description: 'Mapped', schema: RouteSchema },
+        200: { description: 'Already mapped to this tenant (idempotent)', schema: RouteSchema },
+        409: { description: "The value is mapped to another tenant of this partner; details.owner_tenant_id names it" },
+      },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const r = await insertRoute(db, tenant.partner_id, tenant.id, body.kind, body.value);
+      const row = await getRoute(db, tenant.id, r.id);
+      return { status: r.created ? 201 : 200, body: routeToWire(row!) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/tenants/:tenant_id/routes',
+      summary: "List a tenant's routes (partner)",
+      tag: TAG,
+      auth: 'partner',
+      responses: { 200: { description: 'Routes', schema: RouteListSchema } },
+    },
+    async ({ params, principal }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      return { status: 200, body: { data: (await listRoutes(db, tenant.id)).map(routeToWire) } };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'delete',
+      path: '/v1/tenants/:tenant_id/routes/:route_id',
+      summary: 'Remove a route (partner)',
+      tag: TAG,
+      auth: 'partner',
+      responses: { 204: { description: 'Removed' } },
+    },
+    async ({ params, principal }) => {
+      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      if (!(await deleteRoute(db, tenant.id, pathId(params, 'route_id', 'route')))) throw new NotFoundError('route');
+      return { status: 204 };
+    },
+  );
+}
