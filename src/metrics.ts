@@ -11,7 +11,7 @@ export function createMetrics() {
     registry,
     ingestTotal: new Counter({
       name: 'switchboard_ingest_total',
-      help: 'Inbound webhook requests by outcome (accepted, duplicate, rejected, shed, rate_limited, invalid, unavailable)',
+      help: 'Inbound webhook requests by outcome (accepted, duplicate, rejected, shed, rate_limited, unavailable)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -20,6 +20,12 @@ export function createMetrics() {
       help: 'Time from request to acknowledgement, by outcome',
       labelNames: ['outcome'] as const,
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    ingestRejections: new Counter({
+      name: 'switchboard_ingest_rejections_total',
+      help: 'Inbound requests refused with a 4xx (outcome "rejected"), by reason (signature codes, invalid_json, payload_too_large, validation_failed, ...)',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     signatureRejections: new Counter({

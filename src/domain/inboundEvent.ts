@@ -7,6 +7,9 @@ import { eventTypeInfo, INBOUND_EVENT_TYPES } from './eventTypes';
  */
 const identifier = z.string().min(1).max(256);
 
+/** Deeper JSON is refused (422) before anything recursive parses it; real call events are shallow. */
+export const MAX_JSON_DEPTH = 64;
+
 export const RuntimeVarsSchema = z
   .object({
     crm_account_id: identifier.optional(),
@@ -15,8 +18,12 @@ export const RuntimeVarsSchema = z
   .catchall(z.unknown())
   .meta({ description: 'Business identifiers the voice runtime carried; used to resolve the tenant' });
 
+/**
+ * Strict at the top level (an unknown field is a 422 naming it, never silently dropped); free-form
+ * detail belongs in `data` and `runtime_vars`.
+ */
 export const InboundEventSchema = z
-  .object({
+  .strictObject({
     event: z.enum(INBOUND_EVENT_TYPES as [string, ...string[]]).meta({ description: 'Event type from the catalog' }),
     call_id: identifier.optional(),
     id: identifier.optional().meta({ description: 'Stands in for call_id on events not tied to a call (agent.*, system.*)' }),

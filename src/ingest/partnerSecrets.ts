@@ -6,7 +6,9 @@ import type { Database } from '../db/schema';
 /**
  * Inbound secrets per partner, cached briefly so verification costs no query on the hot path.
  * A verification failure re-reads the database once (see ingest), so a just-rotated secret works
- * immediately and a revoked one stops working within the TTL.
+ * immediately and a revoked one stops working within the TTL. Forced re-reads are limited to one
+ * per partner per `minRefreshMs`, so a flood of badly signed requests cannot turn into a flood of
+ * queries.
  */
 export class PartnerSecretCache {
   private readonly entries = new Map<string, { exists: boolean; secrets: string[]; expires: number }>();
@@ -15,12 +17,14 @@ export class PartnerSecretCache {
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly ttlMs = 10_000,
+    private readonly minRefreshMs = 1_000,
   ) {}
 
   async get(partnerId: string, fresh = false): Promise<{ exists: boolean; secrets: string[] }> {
     const now = Date.now();
     const hit = this.entries.get(partnerId);
-    if (hit && !fresh && hit.expires > now) return hit;
+    const recentlyRead = hit !== undefined && now - (hit.expires - this.ttlMs) < this.minRefreshMs;
+    if (hit && hit.expires > now && (!fresh || recentlyRead)) return hit;
     const partner = await this.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
     const entry = {
       exists: !!partner,

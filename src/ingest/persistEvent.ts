@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { ValidationError } from '../errors';
 import { newId } from '../ids';
 
 export interface PersistInput {
@@ -11,6 +12,11 @@ export interface PersistInput {
   voiceSessionId: string | null;
   occurredAt: string;
   payload: unknown;
+  /**
+   * The payload as the exact JSON text received, when there is one (ingest). Stored instead of
+   * re-serialising `payload`, which keeps the partner's bytes and never recurses in JS.
+   */
+  payloadJson?: string;
   workflowId: string;
   source: 'partner' | 'reconciliation';
   receipt: { sourceIp: string | null; headers: Record<string, string>; body: string };
@@ -30,7 +36,7 @@ export interface PersistResult {
  */
 export async function persistEvent(db: Kysely<Database>, input: PersistInput): Promise<PersistResult> {
   const eventId = newId('evt');
-  const payload = JSON.stringify(input.payload);
+  const payload = input.payloadJson ?? JSON.stringify(input.payload);
   const headers = JSON.stringify(input.receipt.headers);
   const query = sql<{ id: string; workflow_id: string; inserted: boolean; workflow_started: boolean }>`
     with ins as (
@@ -73,11 +79,26 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
   // Two concurrent first POSTs of the same event: the loser's statement snapshot may not see the
   // winner's row yet (ev is empty). A second statement takes a fresh snapshot and finds it.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await query.execute(db);
+    const { rows } = await query.execute(db).catch(refuseUnstorableInput);
     const row = rows[0];
     if (row) {
       return { eventId: row.id, workflowId: row.workflow_id, duplicate: !row.inserted, workflowStarted: row.workflow_started };
     }
   }
   throw new Error(`could not insert or find event ${input.workflowId}`);
+}
+
+/**
+ * Postgres data exceptions (class 22: e.g. `\u0000` or a lone surrogate in jsonb, an impossible
+ * date) and program limits (class 54) mean this input can never be stored: a 422 naming the
+ * problem, not a 5xx the partner would retry forever. Anything else is rethrown as is.
+ */
+function refuseUnstorableInput(err: unknown): never {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) {
+    throw new ValidationError(`event cannot be stored: ${(err as Error).message}`, [
+      { field: '(body)', message: (err as Error).message },
+    ]);
+  }
+  throw err;
 }

@@ -7,6 +7,13 @@ import type { Metrics } from '../metrics';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
 
 /**
+ * One start attempt's deadline. Without it the client's gRPC retries keep a start against a
+ * stopped Temporal pending for ~20 s, holding an in-flight slot and blocking the sweeper behind a
+ * row that may not be the most urgent one; a quick failure leaves the row to the next sweep.
+ */
+const START_DEADLINE_MS = 3_000;
+
+/**
  * Starts event workflows after ingest has committed and answered. Bounded: past
  * `maxInflightStarts` an event simply stays in the outbox for the sweeper. Marks of "started" are
  * batched into one UPDATE per flush, which keeps the hot path at one statement per event.
@@ -20,8 +27,13 @@ export class WorkflowStarter {
   private flushing?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
-  /** Last measured outbox depth plus what was added since; drives load shedding. */
-  outboxDepth = 0;
+  private counting = false;
+  /**
+   * Outbox depth = unstarted rows at the last count + events persisted since − workflows started
+   * since. Counted from Postgres on every sweeper tick, adjusted in between; drives load shedding.
+   */
+  private countedDepth = 0;
+  private depthDelta = 0;
   private temporalHealthy = true;
 
   constructor(
@@ -36,15 +48,23 @@ export class WorkflowStarter {
     return this.inflight;
   }
 
-  /** Over the configured bounds: non-critical events should be shed. */
+  get outboxDepth(): number {
+    return Math.max(0, this.countedDepth + this.depthDelta);
+  }
+
+  /** Over the configured bound: non-critical events should be shed. */
   overloaded(): boolean {
     return this.outboxDepth >= this.config.ingest.maxOutboxDepth;
   }
 
-  /** Fire-and-forget start of a freshly persisted event. */
+  /**
+   * Fire-and-forget start of a freshly persisted event (already committed: it is in the outbox
+   * until its start is marked). While Temporal is failing, or all start slots are busy, it is left
+   * to the sweeper, which takes the backlog terminal-first.
+   */
   startSoon(event: StartableEvent): void {
+    this.depthDelta++;
     if (!this.temporalHealthy || this.inflight >= this.config.ingest.maxInflightStarts || this.inflightIds.has(event.id)) {
-      this.outboxDepth++;
       return;
     }
     void this.start(event);
@@ -54,14 +74,17 @@ export class WorkflowStarter {
     this.inflight++;
     this.inflightIds.add(event.id);
     try {
-      await startEventWorkflow(this.client, this.config, event);
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        startEventWorkflow(this.client, this.config, event),
+      );
       this.temporalHealthy = true;
+      this.depthDelta--;
       this.mark(event.id);
       return true;
     } catch (err) {
-      // Leave the row in the outbox; the sweeper retries. Logged, never dropped.
+      // Leave the row in the outbox; the sweeper retries. Logged, never dropped. (A start that
+      // timed out may still have happened: the retry then gets "already started" and marks it.)
       this.temporalHealthy = false;
-      this.outboxDepth++;
       this.logger.warn({ err, event_id: event.id, workflow_id: event.workflow_id }, 'workflow start failed; left in outbox');
       await this.db
         .updateTable('events')
@@ -109,14 +132,8 @@ export class WorkflowStarter {
    * process at once: starting an already-started workflow is a no-op.
    */
   async sweep(limit = 500): Promise<number> {
-    const depthRow = await this.db
-      .selectFrom('events')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('workflow_started_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    this.outboxDepth = depthRow.n;
-    this.metrics.outboxDepth.set(depthRow.n);
-    if (depthRow.n === 0) return 0;
+    const depth = await this.countOutbox();
+    if (depth === 0) return 0;
     const rows = await this.db
       .selectFrom('events')
       .select(['id', 'partner_id', 'call_id', 'event_type', 'terminal', 'workflow_id'])
@@ -135,12 +152,32 @@ export class WorkflowStarter {
       if (results.some((ok) => !ok)) break; // Temporal is struggling; try again next sweep
     }
     await this.flush();
-    if (started > 0) this.logger.info({ started, outbox_depth: depthRow.n }, 'outbox sweep started workflows');
+    if (started > 0) this.logger.info({ started, outbox_depth: depth }, 'outbox sweep started workflows');
     return started;
+  }
+
+  /** Re-reads the outbox depth from Postgres (cheap: a partial index holds only unstarted rows). */
+  async countOutbox(): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('workflow_started_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    this.countedDepth = row.n;
+    this.depthDelta = 0;
+    this.metrics.outboxDepth.set(row.n);
+    return row.n;
   }
 
   startSweeper(): void {
     const tick = async () => {
+      // The depth is refreshed even while a long sweep runs, so shedding follows the real backlog.
+      if (!this.counting && this.sweeping) {
+        this.counting = true;
+        await this.countOutbox()
+          .catch((err: unknown) => this.logger.warn({ err }, 'could not count the outbox; will retry'))
+          .finally(() => (this.counting = false));
+      }
       if (this.sweeping) return;
       this.sweeping = true;
       try {

@@ -1,10 +1,21 @@
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { eventTypeInfo } from '../../domain/eventTypes';
-import { dedupeCallId, eventWorkflowId, InboundEventSchema } from '../../domain/inboundEvent';
-import { AppError, NotFoundError, OverloadedError, RateLimitedError, UnauthorizedError } from '../../errors';
+import { dedupeCallId, eventWorkflowId, InboundEventSchema, MAX_JSON_DEPTH } from '../../domain/inboundEvent';
+import {
+  AppError,
+  BadRequestError,
+  NotFoundError,
+  OverloadedError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+} from '../../errors';
+import { jsonNestingDepth } from '../../ingest/jsonDepth';
 import { PartnerSecretCache } from '../../ingest/partnerSecrets';
-import { persistEvent } from '../../ingest/persistEvent';
+import { persistEvent, type PersistResult } from '../../ingest/persistEvent';
+import { rawBodyReader } from '../../ingest/rawBody';
 import { TokenBuckets } from '../../ingest/tokenBucket';
 import type { WorkflowStarter } from '../../ingest/workflowStarter';
 import { verifyInbound } from '../../signing/verifyInbound';
@@ -58,7 +69,9 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
     responses: {
       202: { description: 'Persisted; its workflow is started (or queued in the outbox)', schema: IngestAcceptedSchema },
       200: { description: 'Duplicate of an event already received; nothing new started', schema: IngestAcceptedSchema },
-      401: { description: 'Missing or invalid signature' },
+      400: { description: 'Body is not UTF-8 JSON' },
+      401: { description: 'Missing or invalid signature, or a timestamp outside the tolerance' },
+      404: { description: 'Unknown partner' },
       413: { description: 'Body larger than the limit (1 MiB by default)' },
       422: { description: 'Body does not match the event schema' },
       429: { description: 'Partner over its rate limit; see Retry-After' },
@@ -66,29 +79,32 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
     },
   });
 
-  const rawBody = express.raw({ type: () => true, limit: config.ingest.maxBodyBytes });
+  const readBody = rawBodyReader(config.ingest.maxBodyBytes);
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-  router.post('/v1/webhooks/:partner_id', rawBody, async (req: Request, res: Response) => {
+  router.post('/v1/webhooks/:partner_id', async (req: Request, res: Response) => {
     const started = performance.now();
     const partnerId = String(req.params['partner_id']);
     const sourceIp = req.ip ?? null;
-    const base = { partner_id: partnerId, source_ip: sourceIp };
-    const finish = (outcome: string, extra: Record<string, unknown> = {}) => {
+    // Grows as the request is understood; the one log line per receipt carries whatever is known.
+    const line: Record<string, unknown> = { partner_id: partnerId, source_ip: sourceIp };
+    const finish = (outcome: Outcome, status: number) => {
       const latency = (performance.now() - started) / 1000;
       metrics.ingestTotal.inc({ outcome });
       metrics.ingestLatency.observe({ outcome }, latency);
-      const line = { ...base, ...extra, outcome, latency_ms: Math.round(latency * 1000) };
-      if (outcome === 'accepted' || outcome === 'duplicate') logger.info(line, 'webhook received');
-      else logger.warn(line, 'webhook refused');
+      const entry = { ...line, outcome, status, latency_ms: Math.round(latency * 1000) };
+      if (outcome === 'accepted' || outcome === 'duplicate') logger.info(entry, 'webhook received');
+      else if (outcome === 'unavailable') logger.error(entry, 'webhook not persisted');
+      else logger.warn(entry, 'webhook refused');
     };
 
     try {
-      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const body = await readBody(req, res);
       let partner = await secrets.get(partnerId);
-      if (!partner.exists) throw new NotFoundError('partner');
-
-      const wait = buckets.take(partnerId, Date.now());
-      if (wait > 0) throw new RateLimitedError(wait);
+      if (!partner.exists) {
+        line['reason'] = 'unknown_partner';
+        throw new NotFoundError('partner');
+      }
 
       const headers = {
         'webhook-id': header(req, 'webhook-id'),
@@ -97,52 +113,81 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
         'x-signature': header(req, 'x-signature'),
       };
       let verdict = verifyInbound(partner.secrets, headers, body, Date.now(), config.ingest.signatureToleranceMs);
-      if (!verdict.ok && !verdict.reason.includes('missing') && !verdict.reason.includes('tolerance')) {
+      if (!verdict.ok && verdict.code === 'signature_mismatch') {
         partner = await secrets.get(partnerId, true); // maybe the secret was just rotated
         verdict = verifyInbound(partner.secrets, headers, body, Date.now(), config.ingest.signatureToleranceMs);
       }
       if (!verdict.ok) {
-        metrics.signatureRejections.inc({ reason: verdict.reason.split(':')[0]! });
+        line['reason'] = verdict.code;
+        metrics.signatureRejections.inc({ reason: verdict.code });
         throw new UnauthorizedError(verdict.reason, 'invalid_signature');
       }
+      if (verdict.webhookId) line['webhook_id'] = verdict.webhookId;
 
+      // After verification, so unsigned junk cannot spend a partner's budget.
+      const wait = buckets.take(partnerId, Date.now());
+      if (wait > 0) throw new RateLimitedError(wait);
+
+      let text: string;
+      try {
+        text = utf8.decode(body);
+      } catch {
+        line['reason'] = 'invalid_encoding';
+        throw new BadRequestError('request body is not valid UTF-8', undefined, 'invalid_json');
+      }
       let json: unknown;
       try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new AppError('invalid_json', 400, 'request body is not valid JSON');
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, undefined, 'invalid_json');
+      }
+      if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
+        throw new ValidationError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+          { field: '(body)', message: `nesting deeper than ${MAX_JSON_DEPTH}` },
+        ]);
       }
       const event = parseOrThrow(InboundEventSchema, json, 'event');
       const info = eventTypeInfo(event.event)!;
       const callId = dedupeCallId(event);
       const workflowId = eventWorkflowId(partnerId, callId, event.event);
-      Object.assign(base, { event_type: event.event, call_id: callId, workflow_id: workflowId, tenant_id: event.tenant_id });
+      Object.assign(line, { event_type: event.event, call_id: callId, workflow_id: workflowId, tenant_id: event.tenant_id });
 
       // Under overload shed what can wait; terminal events (call.ended/failed) are always taken.
       if (!info.terminal && starter.overloaded()) {
         throw new OverloadedError('ingest is shedding non-terminal events; retry later', 5);
       }
 
-      const result = await persistEvent(db, {
-        partnerId,
-        callId,
-        eventType: event.event,
-        terminal: info.terminal,
-        tenantId: event.tenant_id ?? null,
-        voiceSessionId: event.voice_session_id ?? null,
-        occurredAt: event.occurred_at,
-        payload: json,
-        workflowId,
-        source: 'partner',
-        receipt: { sourceIp, headers: receiptHeaders(req), body: body.toString('utf8') },
-      });
+      let result: PersistResult;
+      try {
+        result = await persistEvent(db, {
+          partnerId,
+          callId,
+          eventType: event.event,
+          terminal: info.terminal,
+          tenantId: event.tenant_id ?? null,
+          voiceSessionId: event.voice_session_id ?? null,
+          occurredAt: event.occurred_at,
+          payload: json,
+          payloadJson: text,
+          workflowId,
+          source: 'partner',
+          receipt: { sourceIp, headers: receiptHeaders(req), body: text },
+        });
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        // Not committed, whatever the cause (Postgres down, pool exhausted, a bug): the partner
+        // must retry, so a 503 with Retry-After and never a 2xx. The cause is logged in full.
+        logger.error({ err, partner_id: partnerId, workflow_id: workflowId }, 'could not persist inbound event');
+        throw new UnavailableError('the event could not be stored; retry later', 5);
+      }
 
+      line['event_id'] = result.eventId;
       res.status(result.duplicate ? 200 : 202).json({
         event_id: result.eventId,
         workflow_id: result.workflowId,
         duplicate: result.duplicate,
       });
-      finish(result.duplicate ? 'duplicate' : 'accepted', { event_id: result.eventId });
+      finish(result.duplicate ? 'duplicate' : 'accepted', result.duplicate ? 200 : 202);
       if (!result.duplicate) {
         starter.startSoon({
           id: result.eventId,
@@ -153,15 +198,31 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
           workflow_id: workflowId,
         });
       }
-    } catch (err) {
-      const outcome =
-        err instanceof RateLimitedError ? 'rate_limited'
-        : err instanceof OverloadedError ? 'shed'
-        : err instanceof AppError && err.status === 401 ? 'rejected'
-        : err instanceof AppError && err.status < 500 ? 'invalid'
-        : 'unavailable';
-      finish(outcome, { reason: (err as Error).message });
+    } catch (caught) {
+      // Anything not already typed happened before the commit (e.g. the partner lookup with
+      // Postgres down): also a retryable 503.
+      let err = caught;
+      if (!(err instanceof AppError)) {
+        logger.error({ err, partner_id: partnerId }, 'ingest failed before persisting');
+        err = new UnavailableError('ingest is unavailable; retry later', 5);
+      }
+      const e = err as AppError;
+      const outcome: Outcome =
+        e instanceof RateLimitedError ? 'rate_limited'
+        : e instanceof OverloadedError ? 'shed'
+        : e.status >= 500 ? 'unavailable'
+        : 'rejected';
+      if (outcome === 'rejected') {
+        const reason = (line['reason'] as string | undefined) ?? e.code;
+        line['reason'] = reason;
+        metrics.ingestRejections.inc({ reason });
+      }
+      line['message'] = e.message;
+      finish(outcome, e.status);
       throw err;
     }
   });
 }
+
+/** accepted / duplicate (2xx), rejected (4xx: signature, body, schema), shed and rate_limited (load), unavailable (not stored). */
+type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'shed' | 'rate_limited' | 'unavailable';
