@@ -91,7 +91,7 @@ export class LocalPostgres {
  * Postgres insists it stays 0700/0750.
  */
 function openPathTo(dir: string): void {
-  let current = path.dirname(path.resolve(dir));
+  let current = path.resolve(dir);
   for (;;) {
     const parent = path.dirname(current);
     if (parent === current) break;
