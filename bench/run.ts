@@ -423,7 +423,8 @@ async function main(): Promise<void> {
     for (const c of children) await stop(c);
     await temporal.stop().catch(() => undefined);
     await pg.stop().catch(() => undefined);
-    if (!keepLogs) rmSync(root, { recursive: true, force: true });
+    if (!keepLogs && !process.env["BENCH_KEEP_LOGS"]) rmSync(root, { recursive: true, force: true });
+    else log(`process logs kept in ${root}`);
   }
 
   const ingest = results['ingest'] as { switchboard: IngestStep | null; baseline: IngestStep | null; ratio: number | null };
