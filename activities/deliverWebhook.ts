@@ -9,8 +9,9 @@ import type { ActivityDeps } from './deps';
 import { FailureType, permanentFailure, retryableFailure } from './failures';
 import { DestinationForbiddenError, sendWebhook } from './httpSender';
 import { activeSecrets } from '../src/db/signingSecrets';
+import { VERSION } from '../src/version';
 
-export const USER_AGENT = 'Switchboard/0.1.0';
+export const USER_AGENT = `Switchboard/${VERSION}`;
 
 /** A durable wait the workflow must take (with a timer) before trying again; costs no attempt. */
 export type DeliverResult =
@@ -19,6 +20,17 @@ export type DeliverResult =
 
 export interface DeliverInput {
   deliveryId: string;
+}
+
+/** undici reports timeouts as the abort reason (TimeoutError) or its own headers/body timeouts. */
+function isTimeout(e: Error & { code?: string }): boolean {
+  return (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e.code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
 }
 
 function statusClass(status: number | null): string {
@@ -31,6 +43,7 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
     failureThreshold: config.delivery.circuitFailureThreshold,
     openMs: config.delivery.circuitOpenMs,
     disableAfterMs: config.delivery.disableAfterMs,
+    probeLeaseMs: config.delivery.timeoutMs + 10_000,
   };
 
   function snapshot(e: {
@@ -58,7 +71,12 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
         .executeTakeFirstOrThrow();
       const gate = circuitGate(snapshot(e), Date.now(), circuitSettings);
       if (gate.allow && gate.probe) {
-        await trx.updateTable('endpoints').set({ circuit_state: 'half_open' }).where('id', '=', endpointId).execute();
+        // circuit_opened_at doubles as the probe's claim time: the lease runs from here.
+        await trx
+          .updateTable('endpoints')
+          .set({ circuit_state: 'half_open', circuit_opened_at: sql`now()` })
+          .where('id', '=', endpointId)
+          .execute();
       }
       return gate;
     });
@@ -157,7 +175,15 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       let probe = false;
       if (row.circuit_state !== 'closed') {
         const gate = await passGate(row.endpoint_id);
-        if (!gate.allow) return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
+        if (!gate.allow) {
+          await db
+            .updateTable('deliveries')
+            .set({ status: 'waiting_circuit', updated_at: sql`now()` })
+            .where('id', '=', deliveryId)
+            .where('status', 'in', ['pending', 'delivering'])
+            .execute();
+          return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
+        }
         probe = gate.probe;
       }
       const rateWait = await rateGate(row.endpoint_id, row.rate_limit_per_second);
@@ -185,11 +211,13 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
         const res = await sendWebhook(agent, row.url, headers, body, config.delivery.timeoutMs);
         statusCode = res.status;
         preview = res.bodyPreview;
-        retryAfterMs = parseRetryAfter(res.retryAfter, Date.now());
+        const asked = parseRetryAfter(res.retryAfter, Date.now());
+        // Honour Retry-After, but a receiver cannot park a delivery beyond our longest backoff.
+        retryAfterMs = asked === undefined ? undefined : Math.min(asked, config.delivery.maxIntervalMs);
       } catch (err) {
         const e = err as Error & { cause?: Error; code?: string };
         forbidden = e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError;
-        errorText = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
+        errorText = isTimeout(e) ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
       }
       const durationMs = Math.round(performance.now() - t0);
       const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
@@ -239,8 +267,17 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
           .where('id', '=', row.endpoint_id)
           .where('consecutive_failures', '>', 0)
           .execute();
-      } else if (!forbidden) {
+      } else if (!forbidden && (statusCode === null || isRetryableStatus(statusCode))) {
+        // Only "the endpoint is unwell" counts towards the circuit: a 400 is a healthy endpoint
+        // rejecting one payload, and opening the circuit for it would delay everyone else.
         await recordFailure(row.endpoint_id, probe);
+      } else if (probe) {
+        // A probe answered with a permanent 4xx still proves the endpoint is reachable.
+        await db
+          .updateTable('endpoints')
+          .set({ circuit_state: 'closed', consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
+          .where('id', '=', row.endpoint_id)
+          .execute();
       }
 
       const log = {

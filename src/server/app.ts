@@ -5,6 +5,9 @@ import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
+import { deliveryRoutes } from './routes/deliveries';
+import { eventRoutes } from './routes/events';
+import { quarantineRoutes } from './routes/quarantine';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
 export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
@@ -27,6 +30,9 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
 }
 
 /** The JSON API beyond ingest (tenancy, events, deliveries, quarantine, reconciliation). */
-function registerApiRoutes(_router: Router, _ctx: AppContext): void {
+function registerApiRoutes(router: Router, ctx: AppContext): void {
   // Filled in by the tenancy / delivery / reconciliation route modules.
+  eventRoutes(router, ctx);
+  deliveryRoutes(router, ctx);
+  quarantineRoutes(router, ctx);
 }
