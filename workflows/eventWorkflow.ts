@@ -29,6 +29,9 @@ const summarised = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS,
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
+  if (!input.forcedTenantId) {
+    await acts.recordCheckpoint.executeWithOptions(summarised('Checkpoint: received'), [{ eventId: input.eventId, stage: 'received' }]);
+  }
   const resolution = input.forcedTenantId ? { tenantId: input.forcedTenantId } : await resolveTenantOrQuarantine(input);
   if (!resolution.tenantId) {
     upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
