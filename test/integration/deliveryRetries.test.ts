@@ -148,6 +148,7 @@ describe('delivery: signing, retries, dead letter and redrive', () => {
     const started = r1.body.redriven ? r1.body : r2.body;
     expect(started.workflow_id).toBe(`${dead.workflow_id}:redrive:1`);
     expect(await settle(stack, started.workflow_id!)).toMatchObject({ status: 'delivered', attempts: 5 });
+    await captureHistory(stack, started.workflow_id!, 'delivery-redriven', secrets);
 
     expect(receiver.requests).toHaveLength(5);
     expect(receiver.requests[4]!.headers['webhook-id']).toBe(ack.event_id);

@@ -62,6 +62,7 @@ describe('delivery: tenant resolution, quarantine review and scoped reads', () =
     expect(released.status).toBe(202);
     expect(released.body.workflow_id).toBe(`${ack.workflow_id}:release`);
     expect(await settle(stack, released.body.workflow_id)).toMatchObject({ status: 'delivered', tenantId: tenantB.id });
+    await captureHistory(stack, released.body.workflow_id, 'event-released', secrets);
     expect(receiverB.requests.map((r) => r.headers['webhook-id'])).toEqual([ack.event_id]);
     expect(receiverA.requests).toHaveLength(0);
 
