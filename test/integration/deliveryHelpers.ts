@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { generateApiKey } from '../../src/crypto/apiKeys';
 import { newId } from '../../src/ids';
+import { encodeHistory } from '../histories/historyFile';
 import { waitForWorkflowResult } from '../support/fixtures';
 import { postEvent } from '../support/inboundSigning';
 import type { TestStack } from '../support/testStack';
@@ -98,10 +98,9 @@ export async function seedApiKey(stack: TestStack, scope: 'partner' | 'tenant', 
 export async function captureHistory(stack: TestStack, workflowId: string, name: string, secrets: string[]): Promise<void> {
   if (!process.env['CAPTURE_HISTORIES']) return;
   const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
-  const json = historyToJSON(history);
+  const json = encodeHistory(history);
   for (const s of secrets) if (json.includes(s)) throw new Error(`history ${name} contains a secret`);
   const dir = path.join(__dirname, '..', 'histories');
   mkdirSync(dir, { recursive: true });
-  // Same shape as `temporal workflow show --output json`, so CLI exports can be dropped in too.
-  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(JSON.parse(json), null, 1) + '\n');
+  writeFileSync(path.join(dir, `${name}.json`), json);
 }
