@@ -12,7 +12,14 @@ describe('delivery: endpoints are independent, circuit-broken and rate-limited',
 
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { DELIVERY_TIMEOUT: '2s', CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_OPEN_DURATION: '2s', DELIVERY_MAX_ATTEMPTS: '6' },
+      env: {
+        DELIVERY_TIMEOUT: '2s',
+        CIRCUIT_FAILURE_THRESHOLD: '3',
+        CIRCUIT_OPEN_DURATION: '2s',
+        DELIVERY_MAX_ATTEMPTS: '6',
+        // "Failing for days" scaled down: longer than any other test's failure streak here.
+        ENDPOINT_DISABLE_AFTER: '2500ms',
+      },
     });
     partner = await seedPartner(stack);
     secrets.push(partner.inbound_secret);
@@ -104,5 +111,26 @@ describe('delivery: endpoints are independent, circuit-broken and rate-limited',
     // 6 deliveries at 2 per second need at least three one-second windows.
     expect(times[5]! - times[0]!).toBeGreaterThanOrEqual(1_000);
     for (const ack of acks) expect((await eventView(stack, ack.event_id)).deliveries[0]!.attempt_count).toBe(1);
+  });
+
+  it('an endpoint failing past ENDPOINT_DISABLE_AFTER is disabled and endpoint.disabled is recorded', async () => {
+    const tenant = await seedTenant(stack, partner.id, 'Always down');
+    const dead = await receiver(() => ({ status: 503 }));
+    const ep = await seedEndpoint(stack, partner.id, tenant.id, { url: dead.url });
+    secrets.push(ep.secret);
+
+    const ack = await sendEvent(stack, partner, { call_id: uniqueCallId('disable'), tenant_id: tenant.id });
+    expect(await settle(stack, ack.workflow_id)).toMatchObject({ status: 'dead_lettered' });
+
+    const db = stack.core.database.db;
+    const row = await db.selectFrom('endpoints').select(['enabled', 'disabled_reason']).where('id', '=', ep.id).executeTakeFirstOrThrow();
+    expect(row.enabled).toBe(false);
+    expect(row.disabled_reason).toMatch(/circuit breaker/);
+    const ops = await db.selectFrom('operational_events').select(['type', 'detail', 'tenant_id']).where('type', '=', 'endpoint.disabled').execute();
+    expect(ops.filter((o) => (o.detail as { endpoint_id?: string }).endpoint_id === ep.id)).toHaveLength(1);
+    const d = (await eventView(stack, ack.event_id)).deliveries[0]!;
+    expect(d.dead_letter_reason).toMatch(/endpoint is disabled/);
+    // It stopped trying once disabled instead of spending the whole attempt budget.
+    expect(d.attempt_count).toBeLessThan(6);
   });
 });
