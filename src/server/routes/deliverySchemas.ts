@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /** Wire shapes of the event / delivery / quarantine read models (one schema each, reused by OpenAPI). */
-const timestamp = z.date().or(z.string());
+/** Serialised by JSON.stringify from Date: ISO 8601 in UTC. */
+const timestamp = z.iso.datetime();
 
 export const DeliveryAttemptSchema = z
   .object({
