@@ -1,16 +1,18 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { Agent } from 'undici';
-import { afterFailure, afterSuccess, circuitGate, type CircuitSnapshot } from '../src/domain/circuitBreaker';
+import { afterSuccess } from '../src/domain/circuitBreaker';
 import { buildEnvelope } from '../src/domain/deliveryEnvelope';
 import { isRetryableStatus, parseRetryAfter } from '../src/domain/retrySchedule';
 import { signDelivery } from '../src/signing/signDelivery';
 import type { ActivityDeps } from './deps';
 import { FailureType, permanentFailure, retryableFailure } from './failures';
+import { endpointGate } from './endpointGate';
 import { DestinationForbiddenError, sendWebhook } from './httpSender';
 import { activeSecrets } from '../src/db/signingSecrets';
+import { VERSION } from '../src/version';
 
-export const USER_AGENT = 'Switchboard/0.1.0';
+export const USER_AGENT = `Switchboard/${VERSION}`;
 
 /** A durable wait the workflow must take (with a timer) before trying again; costs no attempt. */
 export type DeliverResult =
@@ -21,101 +23,24 @@ export interface DeliverInput {
   deliveryId: string;
 }
 
+/** undici reports timeouts as the abort reason (TimeoutError) or its own headers/body timeouts. */
+function isTimeout(e: Error & { code?: string }): boolean {
+  return (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e.code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
+}
+
 function statusClass(status: number | null): string {
   return status === null ? 'network' : `${Math.floor(status / 100)}xx`;
 }
 
 export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
   const { db, config, logger, metrics, secretBox } = deps;
-  const circuitSettings = {
-    failureThreshold: config.delivery.circuitFailureThreshold,
-    openMs: config.delivery.circuitOpenMs,
-    disableAfterMs: config.delivery.disableAfterMs,
-  };
-
-  function snapshot(e: {
-    circuit_state: CircuitSnapshot['state'];
-    consecutive_failures: number;
-    circuit_opened_at: Date | null;
-    failing_since: Date | null;
-  }): CircuitSnapshot {
-    return {
-      state: e.circuit_state,
-      consecutiveFailures: e.consecutive_failures,
-      openedAtMs: e.circuit_opened_at?.getTime() ?? null,
-      failingSinceMs: e.failing_since?.getTime() ?? null,
-    };
-  }
-
-  /** Claim the circuit gate: returns whether this attempt may go, and whether it is the probe. */
-  async function passGate(endpointId: string): Promise<{ allow: true; probe: boolean } | { allow: false; waitMs: number }> {
-    return db.transaction().execute(async (trx) => {
-      const e = await trx
-        .selectFrom('endpoints')
-        .select(['circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since'])
-        .where('id', '=', endpointId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const gate = circuitGate(snapshot(e), Date.now(), circuitSettings);
-      if (gate.allow && gate.probe) {
-        await trx.updateTable('endpoints').set({ circuit_state: 'half_open' }).where('id', '=', endpointId).execute();
-      }
-      return gate;
-    });
-  }
-
-  async function recordFailure(endpointId: string, wasProbe: boolean): Promise<void> {
-    const disabled = await db.transaction().execute(async (trx) => {
-      const e = await trx
-        .selectFrom('endpoints')
-        .select(['partner_id', 'tenant_id', 'circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since', 'enabled'])
-        .where('id', '=', endpointId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const out = afterFailure(snapshot(e), Date.now(), circuitSettings, wasProbe);
-      const disable = out.disable && e.enabled;
-      await trx
-        .updateTable('endpoints')
-        .set({
-          circuit_state: out.next.state,
-          consecutive_failures: out.next.consecutiveFailures,
-          circuit_opened_at: out.next.openedAtMs === null ? null : new Date(out.next.openedAtMs),
-          failing_since: out.next.failingSinceMs === null ? null : new Date(out.next.failingSinceMs),
-          ...(disable ? { enabled: false, disabled_reason: 'failing continuously; disabled by the circuit breaker' } : {}),
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', endpointId)
-        .execute();
-      if (disable) {
-        await trx
-          .insertInto('operational_events')
-          .values({
-            partner_id: e.partner_id,
-            tenant_id: e.tenant_id,
-            type: 'endpoint.disabled',
-            detail: JSON.stringify({ endpoint_id: endpointId, failing_since: out.next.failingSinceMs && new Date(out.next.failingSinceMs) }),
-          })
-          .execute();
-      }
-      if (out.opened) logger.warn({ endpoint_id: endpointId, consecutive_failures: out.next.consecutiveFailures }, 'circuit opened');
-      return disable;
-    });
-    if (disabled) logger.error({ endpoint_id: endpointId, outcome: 'endpoint_disabled' }, 'endpoint disabled after failing continuously');
-  }
-
-  /** Fixed one-second window shared by all workers; returns ms to wait, or 0 to go now. */
-  async function rateGate(endpointId: string, limit: number | null): Promise<number> {
-    if (!limit) return 0;
-    const now = Date.now();
-    const window = Math.floor(now / 1000);
-    const row = await db
-      .insertInto('endpoint_rate_windows')
-      .values({ endpoint_id: endpointId, window_start: window, sent: 1 })
-      .onConflict((oc) => oc.columns(['endpoint_id', 'window_start']).doUpdateSet({ sent: sql`endpoint_rate_windows.sent + 1` }))
-      .returning('sent')
-      .executeTakeFirstOrThrow();
-    return row.sent <= limit ? 0 : (window + 1) * 1000 - now + Math.floor(Math.random() * 200);
-  }
+  const { passGate, recordFailure, rateGate } = endpointGate(deps);
 
   return {
     /**
@@ -157,7 +82,15 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       let probe = false;
       if (row.circuit_state !== 'closed') {
         const gate = await passGate(row.endpoint_id);
-        if (!gate.allow) return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
+        if (!gate.allow) {
+          await db
+            .updateTable('deliveries')
+            .set({ status: 'waiting_circuit', updated_at: sql`now()` })
+            .where('id', '=', deliveryId)
+            .where('status', 'in', ['pending', 'delivering'])
+            .execute();
+          return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
+        }
         probe = gate.probe;
       }
       const rateWait = await rateGate(row.endpoint_id, row.rate_limit_per_second);
@@ -185,11 +118,13 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
         const res = await sendWebhook(agent, row.url, headers, body, config.delivery.timeoutMs);
         statusCode = res.status;
         preview = res.bodyPreview;
-        retryAfterMs = parseRetryAfter(res.retryAfter, Date.now());
+        const asked = parseRetryAfter(res.retryAfter, Date.now());
+        // Honour Retry-After, but a receiver cannot park a delivery beyond our longest backoff.
+        retryAfterMs = asked === undefined ? undefined : Math.min(asked, config.delivery.maxIntervalMs);
       } catch (err) {
         const e = err as Error & { cause?: Error; code?: string };
         forbidden = e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError;
-        errorText = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
+        errorText = isTimeout(e) ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
       }
       const durationMs = Math.round(performance.now() - t0);
       const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
@@ -239,8 +174,17 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
           .where('id', '=', row.endpoint_id)
           .where('consecutive_failures', '>', 0)
           .execute();
-      } else if (!forbidden) {
+      } else if (!forbidden && (statusCode === null || isRetryableStatus(statusCode))) {
+        // Only "the endpoint is unwell" counts towards the circuit: a 400 is a healthy endpoint
+        // rejecting one payload, and opening the circuit for it would delay everyone else.
         await recordFailure(row.endpoint_id, probe);
+      } else if (probe) {
+        // A probe answered with a permanent 4xx still proves the endpoint is reachable.
+        await db
+          .updateTable('endpoints')
+          .set({ circuit_state: 'closed', consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
+          .where('id', '=', row.endpoint_id)
+          .execute();
       }
 
       const log = {

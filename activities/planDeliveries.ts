@@ -5,9 +5,19 @@ import type { ActivityDeps } from './deps';
 export interface PlannedDelivery {
   deliveryId: string;
   endpointId: string;
-  url: string;
+  /** Host only, for summaries: a URL's path or query may carry the receiver's token. */
+  destination: string;
+  workflowId: string;
   maxAttempts: number | null;
   status: string;
+}
+
+export function destinationLabel(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid-url';
+  }
 }
 
 export function planDeliveriesActivities({ db }: ActivityDeps) {
@@ -16,7 +26,13 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
      * One delivery row per (endpoint, event) for every enabled endpoint of the tenant subscribed
      * to the event type. UNIQUE(endpoint_id, event_id) makes a re-run of this activity a no-op.
      */
-    async planDeliveries(input: { eventId: string; tenantId: string; eventType: string }): Promise<PlannedDelivery[]> {
+    async planDeliveries(input: {
+      eventId: string;
+      tenantId: string;
+      eventType: string;
+      /** The event workflow's id: each delivery's workflow is `<prefix>:<endpoint id>`. */
+      workflowIdPrefix: string;
+    }): Promise<PlannedDelivery[]> {
       return db.transaction().execute(async (trx) => {
         const endpoints = await trx
           .selectFrom('endpoints')
@@ -36,6 +52,7 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
                 endpoint_id: e.id,
                 tenant_id: input.tenantId,
                 partner_id: e.partner_id,
+                workflow_id: `${input.workflowIdPrefix}:${e.id}`,
               })),
             )
             .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
@@ -44,7 +61,7 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
         const rows = await trx
           .selectFrom('deliveries')
           .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
-          .select(['deliveries.id', 'deliveries.endpoint_id', 'deliveries.status', 'endpoints.url', 'endpoints.max_attempts'])
+          .select(['deliveries.id', 'deliveries.endpoint_id', 'deliveries.status', 'deliveries.workflow_id', 'endpoints.url', 'endpoints.max_attempts'])
           .where('deliveries.event_id', '=', input.eventId)
           .orderBy('deliveries.endpoint_id')
           .execute();
@@ -53,7 +70,14 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
           .values({ event_id: input.eventId, stage: 'delivering', detail: JSON.stringify({ endpoints: rows.map((r) => r.endpoint_id) }) })
           .execute();
         await trx.updateTable('events').set({ status: 'delivering', updated_at: sql`now()` }).where('id', '=', input.eventId).execute();
-        return rows.map((r) => ({ deliveryId: r.id, endpointId: r.endpoint_id, url: r.url, maxAttempts: r.max_attempts, status: r.status }));
+        return rows.map((r) => ({
+          deliveryId: r.id,
+          endpointId: r.endpoint_id,
+          destination: destinationLabel(r.url),
+          workflowId: r.workflow_id ?? `${input.workflowIdPrefix}:${r.endpoint_id}`,
+          maxAttempts: r.max_attempts,
+          status: r.status,
+        }));
       });
     },
   };

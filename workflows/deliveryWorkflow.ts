@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, log, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DeliveryStatus } from '../src/temporal/searchAttributes';
 import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
@@ -17,6 +17,13 @@ const { markDeadLettered, settleEventStatus } = proxyActivities<Activities>({
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
   let attemptCount = input.attemptBase;
   let result: DeliveryWorkflowResult | undefined;
+  let status = 'delivering';
+  const setStatus = (next: string) => {
+    if (next === status) return;
+    status = next;
+    upsertSearchAttributes([{ key: DeliveryStatus, value: next }]);
+  };
+  setCurrentDetails(`delivering event ${input.eventId} to ${input.destination} (endpoint ${input.endpointId})`);
 
   while (!result) {
     const attemptsLeft = input.retry.maxAttempts - (attemptCount - input.attemptBase);
@@ -27,7 +34,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     const { deliverWebhook } = proxyActivities<Activities>({
       // The HTTP timeout plus room for the database writes around it.
       startToCloseTimeout: input.deliveryTimeoutMs + 20_000,
-      summary: `POST ${input.url}`,
+      summary: `POST to ${input.destination} (up to ${attemptsLeft} attempts)`,
       retry: {
         initialInterval: input.retry.initialIntervalMs,
         backoffCoefficient: input.retry.backoffCoefficient,
@@ -41,8 +48,10 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
         result = { status: 'delivered', attempts: r.attempt };
       } else {
         attemptCount = r.attemptCount;
+        if (r.reason === 'circuit_open') setStatus('waiting_circuit');
         log.info('delivery paused', { reason: r.reason, waitMs: r.waitMs });
-        await sleep(r.waitMs);
+        await sleep(r.waitMs, { summary: r.reason === 'circuit_open' ? 'circuit open: wait for the half-open probe' : 'endpoint rate limit' });
+        setStatus('delivering');
       }
     } catch (err) {
       const reason = describeFailure(err);
@@ -53,10 +62,17 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   }
 
   if (result.status === 'dead_lettered') {
-    await markDeadLettered({ deliveryId: input.deliveryId, reason: result.reason ?? 'failed' });
+    await markDeadLettered.executeWithOptions(
+      { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: 'Park in the dead letter' },
+      [{ deliveryId: input.deliveryId, reason: result.reason ?? 'failed' }],
+    );
   }
-  upsertSearchAttributes([{ key: DeliveryStatus, value: result.status }]);
-  await settleEventStatus(input.eventId);
+  setStatus(result.status);
+  setCurrentDetails(`${result.status} after ${result.attempts} attempts${result.reason ? `: ${result.reason}` : ''}`);
+  await settleEventStatus.executeWithOptions(
+    { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: 'Settle the event status' },
+    [input.eventId],
+  );
   return result;
 }
 

@@ -1,50 +1,78 @@
-import { executeChild, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
+import {
+  executeChild,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
 import { deliveryWorkflow } from './deliveryWorkflow';
 import type { EventWorkflowInput, EventWorkflowResult } from './types';
 
-const acts = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+};
+const acts = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+/** Same options, plus the one-line summary the Temporal UI shows for the activity. */
+const summarised = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });
 
 /**
- * One workflow per event, id `{partner}:{call_id}:{event}`: resolve the tenant, checkpoint, fan out
- * one child delivery workflow per subscribed endpoint, settle the event's status.
+ * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
+ * as `<that id>:release`): resolve the tenant, checkpoint, fan out one child delivery workflow per
+ * subscribed endpoint, settle the event's status.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
-  const tenantId = input.forcedTenantId ?? (await resolveTenantOrQuarantine(input));
-  if (!tenantId) {
-    upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
-    return { status: 'quarantined', deliveries: [] };
+  setCurrentDetails(`event ${input.eventId}: resolving tenant`);
+  if (!input.forcedTenantId) {
+    await acts.recordCheckpoint.executeWithOptions(summarised('Checkpoint: received'), [{ eventId: input.eventId, stage: 'received' }]);
   }
+  const resolution = input.forcedTenantId ? { tenantId: input.forcedTenantId } : await resolveTenantOrQuarantine(input);
+  if (!resolution.tenantId) {
+    upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
+    setCurrentDetails(`quarantined: ${resolution.reason}`);
+    return { status: 'quarantined', reason: resolution.reason, deliveries: [] };
+  }
+  const tenantId = resolution.tenantId;
   if (input.forcedTenantId) {
-    await acts.recordCheckpoint({ eventId: input.eventId, stage: 'tenant_resolved', setStatus: true, detail: { tenant_id: tenantId, via: ['released'] } });
+    await acts.recordCheckpoint.executeWithOptions(summarised('Checkpoint: released to tenant'), [
+      { eventId: input.eventId, stage: 'tenant_resolved', setStatus: true, detail: { tenant_id: tenantId, via: ['released'] } },
+    ]);
   }
   upsertSearchAttributes([
     { key: TenantId, value: tenantId },
     { key: DeliveryStatus, value: 'delivering' },
   ]);
 
-  const planned = await acts.planDeliveries({ eventId: input.eventId, tenantId, eventType: input.eventType });
+  const planned = await acts.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
+    { eventId: input.eventId, tenantId, eventType: input.eventType, workflowIdPrefix: workflowInfo().workflowId },
+  ]);
+  setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
+  // Children run concurrently and independently: one endpoint's retries never delay another's.
   const outcomes = await Promise.all(
     planned.map(async (p) => {
       if (p.status === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
       const r = await executeChild(deliveryWorkflow, {
-        workflowId: `${workflowInfo().workflowId}:${p.endpointId}`,
+        workflowId: p.workflowId,
         args: [
           {
             deliveryId: p.deliveryId,
             eventId: input.eventId,
             endpointId: p.endpointId,
-            url: p.url,
+            destination: p.destination,
             retry: p.maxAttempts ? { ...input.policy.retry, maxAttempts: p.maxAttempts } : input.policy.retry,
             deliveryTimeoutMs: input.policy.deliveryTimeoutMs,
             attemptBase: 0,
           },
         ],
-        staticSummary: `Deliver ${input.eventType} to ${p.url}`,
+        staticSummary: `Deliver ${input.eventType} to ${p.destination}`,
+        staticDetails: `delivery ${p.deliveryId}, endpoint ${p.endpointId}, event ${input.eventId}`,
+        // A redrive or an operator may outlive the parent's interest; the delivery finishes on its own.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [
           { key: PartnerId, value: input.partnerId },
@@ -58,27 +86,33 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
     }),
   );
 
-  const status = await acts.settleEventStatus(input.eventId);
+  const status = await acts.settleEventStatus.executeWithOptions(summarised('Settle the event status'), [input.eventId]);
   upsertSearchAttributes([{ key: DeliveryStatus, value: status }]);
+  setCurrentDetails(`${status}: ${outcomes.filter((o) => o.status === 'delivered').length}/${outcomes.length} delivered`);
   log.info('event settled', { eventId: input.eventId, status });
   return { status, tenantId, deliveries: outcomes };
 }
 
 /** Resolves, waiting (bounded) for the routing map to catch up; quarantines on conflict or timeout. */
-async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<string | undefined> {
+async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<{ tenantId?: string; reason?: string }> {
+  // Workflow time (deterministic), not the host clock.
   const deadline = Date.now() + input.policy.tenantWaitMs;
   for (;;) {
-    const r = await acts.resolveTenant(input.eventId);
-    if (r.outcome === 'resolved') return r.tenantId;
+    const r = await acts.resolveTenant.executeWithOptions(summarised('Resolve tenant from the event keys'), [input.eventId]);
+    if (r.outcome === 'resolved') return { tenantId: r.tenantId };
     if (r.outcome === 'conflict') {
-      await acts.quarantineEvent({ eventId: input.eventId, reason: r.reason, detail: r.detail });
-      return undefined;
+      await acts.quarantineEvent.executeWithOptions(summarised(`Quarantine: ${r.reason}`), [
+        { eventId: input.eventId, reason: r.reason, detail: r.detail },
+      ]);
+      return { reason: r.reason };
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      await acts.quarantineEvent({ eventId: input.eventId, reason: 'unroutable', detail: { keys: r.keys } });
-      return undefined;
+      await acts.quarantineEvent.executeWithOptions(summarised('Quarantine: unroutable'), [
+        { eventId: input.eventId, reason: 'unroutable', detail: { keys: r.keys } },
+      ]);
+      return { reason: 'unroutable' };
     }
-    await sleep(Math.min(input.policy.tenantPollMs, remaining));
+    await sleep(Math.min(input.policy.tenantPollMs, remaining), { summary: 'wait for the routing map to catch up' });
   }
 }

@@ -29,7 +29,8 @@ export interface DeliveryWorkflowInput {
   deliveryId: string;
   eventId: string;
   endpointId: string;
-  url: string;
+  /** The endpoint's host, for summaries only (never the full URL: paths can carry tokens). */
+  destination: string;
   retry: RetrySettings;
   deliveryTimeoutMs: number;
   /** attempt_count when this run began (non-zero for a redrive): the attempt budget counts from it. */

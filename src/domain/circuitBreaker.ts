@@ -4,7 +4,7 @@ import type { CircuitState } from '../db/schema';
  * Per-endpoint circuit breaker rules, pure so the transitions are unit-tested. The state lives on
  * the endpoint row; the delivery activity applies these decisions under a row lock.
  *
- * closed --N consecutive failures--> open --cool-down elapsed--> half_open (one probe)
+ * closed --N consecutive failures--> open --cool-down elapsed--> half_open (one probe, leased)
  * half_open --probe ok--> closed;  half_open --probe fails--> open (cool-down restarts)
  * failing continuously for `disableAfterMs` --> endpoint disabled (operator must re-enable).
  */
@@ -19,6 +19,11 @@ export interface CircuitSettings {
   failureThreshold: number;
   openMs: number;
   disableAfterMs: number;
+  /**
+   * How long a half-open probe may hold the gate. A worker that dies mid-probe never reports
+   * back; after this lease another delivery may probe instead of everyone waiting forever.
+   */
+  probeLeaseMs: number;
 }
 
 export type GateDecision = { allow: true; probe: boolean } | { allow: false; waitMs: number };
@@ -30,8 +35,11 @@ export function circuitGate(c: CircuitSnapshot, nowMs: number, s: CircuitSetting
     if (nowMs >= reopenAt) return { allow: true, probe: true };
     return { allow: false, waitMs: reopenAt - nowMs };
   }
-  // half_open: a probe is in flight; everyone else waits a fraction of the cool-down.
-  return { allow: false, waitMs: Math.max(1_000, Math.round(s.openMs / 4)) };
+  // half_open: a probe is in flight (openedAtMs is when it was claimed). Everyone else waits a
+  // fraction of the cool-down, unless the probe's lease ran out.
+  const leaseEnds = (c.openedAtMs ?? nowMs) + s.probeLeaseMs;
+  if (nowMs >= leaseEnds) return { allow: true, probe: true };
+  return { allow: false, waitMs: Math.min(leaseEnds - nowMs, Math.max(1_000, Math.round(s.openMs / 4))) };
 }
 
 export interface FailureOutcome {

@@ -29,6 +29,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name; anything else
+  // (e.g. "-5", which Date.parse happily reads as a year) is garbage, not "retry now".
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -6,6 +6,9 @@ import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
 import { tenancyRoutes } from './routes/tenancy';
+import { deliveryRoutes } from './routes/deliveries';
+import { eventRoutes } from './routes/events';
+import { quarantineRoutes } from './routes/quarantine';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
 export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
@@ -31,4 +34,7 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
 function registerApiRoutes(router: Router, ctx: AppContext): void {
   // Filled in by the tenancy / delivery / reconciliation route modules.
   tenancyRoutes(router, ctx);
+  eventRoutes(router, ctx);
+  deliveryRoutes(router, ctx);
+  quarantineRoutes(router, ctx);
 }

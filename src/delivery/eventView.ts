@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import type { Database, DeliveryStatus } from '../db/schema';
+import { inScope, type RowScope } from './principalScope';
+
+/** One event as an operator reads it: the event, its checkpoint log, its deliveries and every attempt. */
+export async function loadEventView(db: Kysely<Database>, eventId: string, scope: RowScope) {
+  const event = await db
+    .selectFrom('events')
+    .select(['id', 'partner_id', 'tenant_id', 'call_id', 'event_type', 'status', 'source', 'occurred_at', 'received_at', 'updated_at', 'workflow_id'])
+    .where('id', '=', eventId)
+    .executeTakeFirst();
+  if (!event || !inScope(scope, event)) return undefined;
+  const [checkpoints, deliveries] = await Promise.all([
+    db.selectFrom('event_checkpoints').select(['stage', 'detail', 'at']).where('event_id', '=', eventId).orderBy('id').execute(),
+    db
+      .selectFrom('deliveries')
+      .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
+      .select([
+        'deliveries.id',
+        'deliveries.endpoint_id',
+        'endpoints.url as endpoint_url',
+        'deliveries.tenant_id',
+        'deliveries.status',
+        'deliveries.attempt_count',
+        'deliveries.last_status_code',
+        'deliveries.last_error',
+        'deliveries.last_response_body',
+        'deliveries.dead_letter_reason',
+        'deliveries.redrive_count',
+        'deliveries.workflow_id',
+        'deliveries.created_at',
+        'deliveries.updated_at',
+        'deliveries.delivered_at',
+      ])
+      .where('deliveries.event_id', '=', eventId)
+      .orderBy('deliveries.endpoint_id')
+      .execute(),
+  ]);
+  const attempts =
+    deliveries.length === 0
+      ? []
+      : await db
+          .selectFrom('delivery_attempts')
+          .select(['delivery_id', 'attempt_number', 'started_at', 'duration_ms', 'status_code', 'response_body', 'error'])
+          .where(
+            'delivery_id',
+            'in',
+            deliveries.map((d) => d.id),
+          )
+          .orderBy('delivery_id')
+          .orderBy('attempt_number')
+          .execute();
+  return {
+    ...event,
+    checkpoints,
+    deliveries: deliveries.map((d) => ({
+      ...d,
+      attempts: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _d, ...a }) => a),
+    })),
+  };
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  tenant_id?: string;
+  endpoint_id?: string;
+  since?: Date;
+  limit: number;
+}
+
+export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter, scope: RowScope) {
+  let q = db
+    .selectFrom('deliveries')
+    .innerJoin('events', 'events.id', 'deliveries.event_id')
+    .select([
+      'deliveries.id',
+      'deliveries.event_id',
+      'events.event_type',
+      'events.call_id',
+      'deliveries.endpoint_id',
+      'deliveries.tenant_id',
+      'deliveries.partner_id',
+      'deliveries.status',
+      'deliveries.attempt_count',
+      'deliveries.last_status_code',
+      'deliveries.last_error',
+      'deliveries.dead_letter_reason',
+      'deliveries.redrive_count',
+      'deliveries.workflow_id',
+      'deliveries.created_at',
+      'deliveries.updated_at',
+      'deliveries.delivered_at',
+    ])
+    .orderBy('deliveries.updated_at', 'desc')
+    .limit(filter.limit);
+  if (scope.partnerId) q = q.where('deliveries.partner_id', '=', scope.partnerId);
+  if (scope.tenantId) q = q.where('deliveries.tenant_id', '=', scope.tenantId);
+  if (filter.status) q = q.where('deliveries.status', '=', filter.status);
+  if (filter.tenant_id) q = q.where('deliveries.tenant_id', '=', filter.tenant_id);
+  if (filter.endpoint_id) q = q.where('deliveries.endpoint_id', '=', filter.endpoint_id);
+  if (filter.since) q = q.where('deliveries.updated_at', '>=', filter.since);
+  return q.execute();
+}

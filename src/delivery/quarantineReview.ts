@@ -1,0 +1,146 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { sql, type Kysely } from 'kysely';
+import type { eventWorkflow } from '../../workflows/eventWorkflow';
+import type { Config } from '../config';
+import type { Database, QuarantineStatus } from '../db/schema';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
+import type { Logger } from '../logger';
+import { eventPolicy } from '../temporal/eventPolicy';
+import { CallId, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import type { RowScope } from './principalScope';
+
+export interface QuarantineDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}
+
+export async function listQuarantine(db: Kysely<Database>, scope: RowScope, status: QuarantineStatus | undefined, limit: number) {
+  let q = db
+    .selectFrom('quarantine')
+    .innerJoin('events', 'events.id', 'quarantine.event_id')
+    .select([
+      'quarantine.id',
+      'quarantine.event_id',
+      'quarantine.partner_id',
+      'quarantine.reason',
+      'quarantine.detail',
+      'quarantine.status',
+      'quarantine.released_tenant_id',
+      'quarantine.created_at',
+      'quarantine.resolved_at',
+      'events.call_id',
+      'events.event_type',
+    ])
+    .orderBy('quarantine.created_at', 'desc')
+    .limit(limit);
+  if (scope.partnerId) q = q.where('quarantine.partner_id', '=', scope.partnerId);
+  if (status) q = q.where('quarantine.status', '=', status);
+  return q.execute();
+}
+
+/** `<event workflow id>:release`: the first run stays in history as the quarantine record. */
+export function releaseWorkflowId(eventWorkflowId: string): string {
+  return `${eventWorkflowId}:release`;
+}
+
+/**
+ * Releases a quarantined event to a tenant of the same partner: the row is claimed (open ->
+ * released) in one conditional UPDATE, then the event workflow runs again with the tenant forced.
+ * If Temporal refuses the start, the claim is given back so the release can be retried.
+ */
+export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: string, tenantId: string, scope: RowScope) {
+  const { db } = deps;
+  const claimed = await db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('quarantine').selectAll().where('id', '=', quarantineId).forUpdate();
+    if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
+    const item = await q.executeTakeFirst();
+    if (!item) throw new NotFoundError(`quarantined event ${quarantineId}`);
+    if (item.status !== 'open') throw new ConflictError(`quarantined event ${quarantineId} was already ${item.status}`, { status: item.status });
+    const tenant = await trx
+      .selectFrom('tenants')
+      .select(['id'])
+      .where('id', '=', tenantId)
+      .where('partner_id', '=', item.partner_id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!tenant) {
+      throw new ValidationError('tenant_id is not a tenant of this partner', [{ field: 'tenant_id', message: 'unknown tenant for this partner' }]);
+    }
+    await trx
+      .updateTable('quarantine')
+      .set({ status: 'released', released_tenant_id: tenantId, resolved_at: sql`now()` })
+      .where('id', '=', quarantineId)
+      .execute();
+    const event = await trx
+      .updateTable('events')
+      .set({ tenant_id: tenantId, updated_at: sql`now()` })
+      .where('id', '=', item.event_id)
+      .returning(['id', 'partner_id', 'call_id', 'event_type', 'workflow_id'])
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('event_checkpoints')
+      .values({ event_id: item.event_id, stage: 'released', detail: JSON.stringify({ tenant_id: tenantId, quarantine_id: quarantineId }) })
+      .execute();
+    return event;
+  });
+
+  const workflowId = releaseWorkflowId(claimed.workflow_id);
+  try {
+    await deps.temporal.workflow.start<typeof eventWorkflow>('eventWorkflow', {
+      taskQueue: deps.config.temporal.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [
+        {
+          eventId: claimed.id,
+          partnerId: claimed.partner_id,
+          callId: claimed.call_id,
+          eventType: claimed.event_type,
+          policy: eventPolicy(deps.config),
+          forcedTenantId: tenantId,
+        },
+      ],
+      typedSearchAttributes: [
+        { key: PartnerId, value: claimed.partner_id },
+        { key: TenantId, value: tenantId },
+        { key: CallId, value: claimed.call_id },
+        { key: EventType, value: claimed.event_type },
+      ],
+      staticSummary: `Released ${claimed.event_type} for call ${claimed.call_id} to tenant ${tenantId}`,
+      staticDetails: `event ${claimed.id} released from quarantine ${quarantineId}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      await db
+        .updateTable('quarantine')
+        .set({ status: 'open', released_tenant_id: null, resolved_at: null })
+        .where('id', '=', quarantineId)
+        .execute();
+      deps.logger.error({ quarantine_id: quarantineId, err: (err as Error).message }, 'release could not start its workflow');
+      throw new UnavailableError('Temporal is unavailable; the event stays quarantined, try again');
+    }
+  }
+  deps.logger.info({ quarantine_id: quarantineId, event_id: claimed.id, tenant_id: tenantId, outcome: 'released' }, 'quarantined event released');
+  return { id: quarantineId, event_id: claimed.id, status: 'released' as const, tenant_id: tenantId, workflow_id: workflowId };
+}
+
+/** Discards a quarantined event: it is kept for audit but never delivered. */
+export async function discardQuarantined(db: Kysely<Database>, quarantineId: string, scope: RowScope) {
+  return db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('quarantine').select(['id', 'event_id', 'status']).where('id', '=', quarantineId).forUpdate();
+    if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
+    const item = await q.executeTakeFirst();
+    if (!item) throw new NotFoundError(`quarantined event ${quarantineId}`);
+    if (item.status !== 'open') throw new ConflictError(`quarantined event ${quarantineId} was already ${item.status}`, { status: item.status });
+    await trx.updateTable('quarantine').set({ status: 'discarded', resolved_at: sql`now()` }).where('id', '=', quarantineId).execute();
+    await trx.updateTable('events').set({ status: 'discarded', updated_at: sql`now()` }).where('id', '=', item.event_id).execute();
+    await trx
+      .insertInto('event_checkpoints')
+      .values({ event_id: item.event_id, stage: 'discarded', detail: JSON.stringify({ quarantine_id: quarantineId }) })
+      .execute();
+    return { id: quarantineId, event_id: item.event_id, status: 'discarded' as const };
+  });
+}

@@ -1,0 +1,138 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { sql, type Kysely } from 'kysely';
+import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
+import { destinationLabel } from '../../activities/planDeliveries';
+import type { Config } from '../config';
+import type { Database } from '../db/schema';
+import { UnavailableError } from '../errors';
+import type { Logger } from '../logger';
+import { eventPolicy } from '../temporal/eventPolicy';
+import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import type { RowScope } from './principalScope';
+
+export interface RedriveDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}
+
+export interface RedriveOutcome {
+  delivery_id: string;
+  redriven: boolean;
+  /** The delivery's status when the request was refused (only dead-lettered ones are redriven). */
+  status?: string;
+  workflow_id?: string;
+}
+
+/** `<original child id>:redrive:<n>`: readable in the UI, unique per redrive, stable on retry. */
+export function redriveWorkflowId(originalWorkflowId: string, redriveCount: number): string {
+  return `${originalWorkflowId.replace(/:redrive:\d+$/, '')}:redrive:${redriveCount}`;
+}
+
+/**
+ * Re-runs one dead-lettered delivery through the same deliveryWorkflow path: same delivery row,
+ * same webhook-id (the event id), a fresh attempt budget counted from the current attempt_count.
+ * Idempotent: the claim is a conditional UPDATE (`status = 'dead_lettered'`), so a delivery that
+ * is already being redriven or was delivered is left alone.
+ */
+export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, scope: RowScope): Promise<RedriveOutcome | undefined> {
+  const { db } = deps;
+  const claimed = await db.transaction().execute(async (trx) => {
+    let q = trx
+      .updateTable('deliveries')
+      .set({ status: 'pending', redrive_count: sql`redrive_count + 1`, dead_letter_reason: null, updated_at: sql`now()` })
+      .where('id', '=', deliveryId)
+      .where('status', '=', 'dead_lettered');
+    if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
+    if (scope.tenantId) q = q.where('tenant_id', '=', scope.tenantId);
+    const row = await q.returning(['id', 'event_id', 'endpoint_id', 'tenant_id', 'partner_id', 'attempt_count', 'redrive_count', 'workflow_id']).executeTakeFirst();
+    if (!row) return undefined;
+    const event = await trx.selectFrom('events').select(['id', 'call_id', 'event_type', 'workflow_id']).where('id', '=', row.event_id).executeTakeFirstOrThrow();
+    const endpoint = await trx.selectFrom('endpoints').select(['url', 'max_attempts']).where('id', '=', row.endpoint_id).executeTakeFirstOrThrow();
+    const workflowId = redriveWorkflowId(row.workflow_id ?? `${event.workflow_id}:${row.endpoint_id}`, row.redrive_count);
+    await trx
+      .insertInto('event_checkpoints')
+      .values({ event_id: row.event_id, stage: 'redrive', detail: JSON.stringify({ delivery_id: row.id, workflow_id: workflowId }) })
+      .execute();
+    await trx.updateTable('events').set({ status: 'delivering', updated_at: sql`now()` }).where('id', '=', row.event_id).execute();
+    return { row, event, endpoint, workflowId };
+  });
+
+  if (!claimed) {
+    let q = db.selectFrom('deliveries').select(['id', 'status']).where('id', '=', deliveryId);
+    if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
+    if (scope.tenantId) q = q.where('tenant_id', '=', scope.tenantId);
+    const current = await q.executeTakeFirst();
+    return current ? { delivery_id: current.id, redriven: false, status: current.status } : undefined;
+  }
+
+  const { row, event, endpoint, workflowId } = claimed;
+  const policy = eventPolicy(deps.config);
+  const destination = destinationLabel(endpoint.url);
+  try {
+    await deps.temporal.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+      taskQueue: deps.config.temporal.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [
+        {
+          deliveryId: row.id,
+          eventId: row.event_id,
+          endpointId: row.endpoint_id,
+          destination,
+          retry: endpoint.max_attempts ? { ...policy.retry, maxAttempts: endpoint.max_attempts } : policy.retry,
+          deliveryTimeoutMs: policy.deliveryTimeoutMs,
+          attemptBase: row.attempt_count,
+        },
+      ],
+      staticSummary: `Redrive #${row.redrive_count}: deliver ${event.event_type} to ${destination}`,
+      staticDetails: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
+      typedSearchAttributes: [
+        { key: PartnerId, value: row.partner_id },
+        { key: TenantId, value: row.tenant_id },
+        { key: CallId, value: event.call_id },
+        { key: EventType, value: event.event_type },
+        { key: DeliveryStatus, value: 'delivering' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      // Give the claim back so the delivery stays visibly dead-lettered and can be redriven later.
+      await db
+        .updateTable('deliveries')
+        .set({ status: 'dead_lettered', redrive_count: sql`redrive_count - 1`, dead_letter_reason: 'redrive could not start', updated_at: sql`now()` })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .execute();
+      deps.logger.error({ delivery_id: row.id, err: (err as Error).message }, 'redrive could not start its workflow');
+      throw new UnavailableError('Temporal is unavailable; the delivery stays dead-lettered, try again');
+    }
+  }
+  deps.logger.info({ delivery_id: row.id, workflow_id: workflowId, outcome: 'redriven' }, 'delivery redriven');
+  return { delivery_id: row.id, redriven: true, workflow_id: workflowId };
+}
+
+export interface BulkRedriveFilter {
+  tenant_id?: string;
+  endpoint_id?: string;
+  limit: number;
+}
+
+/** Redrives every dead-lettered delivery matching the filter (within the caller's scope). */
+export async function redriveMatching(deps: RedriveDeps, filter: BulkRedriveFilter, scope: RowScope): Promise<RedriveOutcome[]> {
+  let q = deps.db.selectFrom('deliveries').select('id').where('status', '=', 'dead_lettered').orderBy('updated_at').limit(filter.limit);
+  if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
+  if (scope.tenantId) q = q.where('tenant_id', '=', scope.tenantId);
+  if (filter.tenant_id) q = q.where('tenant_id', '=', filter.tenant_id);
+  if (filter.endpoint_id) q = q.where('endpoint_id', '=', filter.endpoint_id);
+  const ids = await q.execute();
+  const out: RedriveOutcome[] = [];
+  // Sequential on purpose: a bulk redrive should not stampede Temporal or the endpoint.
+  for (const { id } of ids) {
+    const r = await redriveDelivery(deps, id, scope);
+    if (r) out.push(r);
+  }
+  return out;
+}

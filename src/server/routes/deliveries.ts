@@ -1,0 +1,86 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { listDeliveries } from '../../delivery/eventView';
+import { rowScope } from '../../delivery/principalScope';
+import { redriveDelivery, redriveMatching } from '../../delivery/redrive';
+import { NotFoundError } from '../../errors';
+import type { AppContext } from '../context';
+import { defineRoute } from '../route';
+import { DeliverySchema, DeliveryStatusSchema, RedriveOutcomeSchema } from './deliverySchemas';
+
+const ListQuery = z.object({
+  status: DeliveryStatusSchema.optional(),
+  tenant_id: z.string().optional(),
+  endpoint_id: z.string().optional(),
+  since: z.coerce.date().optional().describe('Only deliveries updated at or after this time (ISO 8601)'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const BulkRedriveBody = z
+  .strictObject({
+    tenant_id: z.string().optional(),
+    endpoint_id: z.string().optional(),
+    status: z.literal('dead_lettered').default('dead_lettered').describe('Only dead-lettered deliveries can be redriven'),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .meta({ id: 'BulkRedriveRequest' });
+
+export function deliveryRoutes(router: Router, ctx: AppContext): void {
+  const deps = { db: ctx.db, temporal: ctx.temporal, config: ctx.config, logger: ctx.logger };
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/deliveries',
+      summary: 'Deliveries in your scope, newest activity first',
+      tag: 'Deliveries',
+      auth: 'any',
+      query: ListQuery,
+      responses: { 200: { description: 'Deliveries', schema: z.object({ data: z.array(DeliverySchema) }) } },
+    },
+    async ({ query, principal }) => ({ status: 200, body: { data: await listDeliveries(ctx.db, query, rowScope(principal)) } }),
+  );
+
+  // Declared before `/:delivery_id/redrive` so "redrive" is never read as a delivery id.
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/deliveries/redrive',
+      summary: 'Redrive every dead-lettered delivery matching tenant/endpoint (idempotent)',
+      tag: 'Deliveries',
+      auth: 'any',
+      body: BulkRedriveBody,
+      responses: { 202: { description: 'Redrives started', schema: z.object({ data: z.array(RedriveOutcomeSchema) }) } },
+    },
+    async ({ body, principal }) => ({
+      status: 202,
+      body: { data: await redriveMatching(deps, { tenant_id: body.tenant_id, endpoint_id: body.endpoint_id, limit: body.limit }, rowScope(principal)) },
+    }),
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/deliveries/:delivery_id/redrive',
+      summary: 'Re-run a dead-lettered delivery through the same path (same webhook-id); idempotent',
+      tag: 'Deliveries',
+      auth: 'any',
+      responses: {
+        202: { description: 'Redrive started', schema: RedriveOutcomeSchema },
+        200: { description: 'Not dead-lettered (already redriven or delivered): nothing started', schema: RedriveOutcomeSchema },
+        404: { description: 'No such delivery in your scope' },
+      },
+    },
+    async ({ params, principal }) => {
+      const out = await redriveDelivery(deps, String(params['delivery_id']), rowScope(principal));
+      if (!out) throw new NotFoundError(`delivery ${params['delivery_id']}`);
+      return { status: out.redriven ? 202 : 200, body: out };
+    },
+  );
+}

@@ -1,0 +1,28 @@
+import type { Router } from 'express';
+import { loadEventView } from '../../delivery/eventView';
+import { rowScope } from '../../delivery/principalScope';
+import { NotFoundError } from '../../errors';
+import type { AppContext } from '../context';
+import { defineRoute } from '../route';
+import { EventViewSchema } from './deliverySchemas';
+
+export function eventRoutes(router: Router, ctx: AppContext): void {
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/events/:event_id',
+      summary: 'An event with its checkpoints, deliveries and every delivery attempt',
+      tag: 'Events',
+      auth: 'any',
+      responses: { 200: { description: 'The event', schema: EventViewSchema }, 404: { description: 'No such event in your scope' } },
+    },
+    async ({ params, principal }) => {
+      const view = await loadEventView(ctx.db, String(params['event_id']), rowScope(principal));
+      // Out of scope reads as absent: a tenant must not learn that another tenant's event exists.
+      if (!view) throw new NotFoundError(`event ${params['event_id']}`);
+      return { status: 200, body: view };
+    },
+  );
+}

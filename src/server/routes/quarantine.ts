@@ -1,0 +1,80 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { rowScope } from '../../delivery/principalScope';
+import { discardQuarantined, listQuarantine, releaseQuarantined } from '../../delivery/quarantineReview';
+import type { AppContext } from '../context';
+import { defineRoute } from '../route';
+import { QuarantineItemSchema } from './deliverySchemas';
+
+const ListQuery = z.object({
+  status: z.enum(['open', 'released', 'discarded']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const ReleaseBody = z.strictObject({ tenant_id: z.string().min(1) }).meta({ id: 'QuarantineReleaseRequest' });
+
+const ReleaseResult = z
+  .object({ id: z.string(), event_id: z.string(), status: z.literal('released'), tenant_id: z.string(), workflow_id: z.string() })
+  .meta({ id: 'QuarantineReleased' });
+const DiscardResult = z.object({ id: z.string(), event_id: z.string(), status: z.literal('discarded') }).meta({ id: 'QuarantineDiscarded' });
+
+/** Quarantine review is the partner's job (a tenant key never sees events that have no tenant). */
+export function quarantineRoutes(router: Router, ctx: AppContext): void {
+  const deps = { db: ctx.db, temporal: ctx.temporal, config: ctx.config, logger: ctx.logger };
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/quarantine',
+      summary: 'Quarantined events (conflicting keys, foreign tenant, unroutable)',
+      tag: 'Quarantine',
+      auth: 'partner',
+      query: ListQuery,
+      responses: { 200: { description: 'Quarantine', schema: z.object({ data: z.array(QuarantineItemSchema) }) } },
+    },
+    async ({ query, principal }) => ({ status: 200, body: { data: await listQuarantine(ctx.db, rowScope(principal), query.status, query.limit) } }),
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/quarantine/:quarantine_id/release',
+      summary: 'Release a quarantined event to one of your tenants (runs its event workflow again)',
+      tag: 'Quarantine',
+      auth: 'partner',
+      body: ReleaseBody,
+      responses: {
+        202: { description: 'Released; delivery started', schema: ReleaseResult },
+        404: { description: 'No such quarantined event' },
+        409: { description: 'Already released or discarded' },
+        422: { description: 'tenant_id is not one of your tenants' },
+      },
+    },
+    async ({ params, body, principal }) => ({
+      status: 202,
+      body: await releaseQuarantined(deps, String(params['quarantine_id']), body.tenant_id, rowScope(principal)),
+    }),
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/quarantine/:quarantine_id/discard',
+      summary: 'Discard a quarantined event (kept for audit, never delivered)',
+      tag: 'Quarantine',
+      auth: 'partner',
+      responses: {
+        200: { description: 'Discarded', schema: DiscardResult },
+        404: { description: 'No such quarantined event' },
+        409: { description: 'Already released or discarded' },
+      },
+    },
+    async ({ params, principal }) => ({ status: 200, body: await discardQuarantined(ctx.db, String(params['quarantine_id']), rowScope(principal)) }),
+  );
+}
