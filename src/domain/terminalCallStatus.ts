@@ -27,9 +27,18 @@ export function terminalCallState(event: { status: string; workflowStarted: bool
 }
 
 /** Call-log statuses that mean the call failed rather than ended normally. */
-const FAILED_CALL_STATUSES = new Set(['failed', 'error', 'no_answer', 'busy', 'rejected', 'canceled', 'cancelled']);
+const FAILED_CALL_STATUSES = ['failed', 'error', 'no_answer', 'busy', 'rejected', 'canceled', 'cancelled'] as const;
+const FAILED = new Set<string>(FAILED_CALL_STATUSES);
 
 /** The terminal event a call should have produced, from its call-log status. */
 export function terminalEventTypeFor(callStatus: string): 'call.ended' | 'call.failed' {
-  return FAILED_CALL_STATUSES.has(callStatus.toLowerCase()) ? 'call.failed' : 'call.ended';
+  return FAILED.has(callStatus.toLowerCase()) ? 'call.failed' : 'call.ended';
+}
+
+/** Call-log statuses a partner may send; the last group ends a call. */
+export const CALL_STATUSES = ['queued', 'ringing', 'in_progress', 'ended', 'completed', ...FAILED_CALL_STATUSES] as const;
+const TERMINAL_CALL_STATUSES = new Set(['ended', 'completed', ...FAILED_CALL_STATUSES]);
+
+export function isTerminalCallStatus(status: string): boolean {
+  return TERMINAL_CALL_STATUSES.has(status.toLowerCase());
 }

@@ -3,8 +3,11 @@ import type { WorkflowStarter } from '../ingest/workflowStarter';
 import type { AppContext } from './context';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { healthRoutes } from './routes/health';
+import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
+import { reconciliationRoutes } from './routes/reconciliations';
+import { VOICE_SESSIONS_PATH, voiceSessionRoutes, voiceSessionsBodyParser } from './routes/voiceSessions';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
 export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
@@ -17,6 +20,8 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
   metaRoutes(router, ctx);
   // Ingest reads the raw body itself (signatures are over the exact bytes): mount before json().
   ingestRoutes(router, ctx, starter);
+  // Bulk call-log uploads (10,000 rows) need more than the general 1 MiB.
+  router.post(VOICE_SESSIONS_PATH, voiceSessionsBodyParser);
   router.use(express.json({ limit: '1mb', strict: true }));
   registerApiRoutes(router, ctx);
 
@@ -27,6 +32,9 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
 }
 
 /** The JSON API beyond ingest (tenancy, events, deliveries, quarantine, reconciliation). */
-function registerApiRoutes(_router: Router, _ctx: AppContext): void {
+function registerApiRoutes(router: Router, ctx: AppContext): void {
   // Filled in by the tenancy / delivery / reconciliation route modules.
+  voiceSessionRoutes(router, ctx);
+  reconciliationRoutes(router, ctx);
+  incidentRoutes(router, ctx);
 }
