@@ -140,14 +140,8 @@ describe('reconciliation: compare, replay missing, raise incidents', () => {
     }
     await waitUntil('99 events settled', async () => {
       const s = await eventStatuses(partner.id);
-      if (process.env['DEBUG_RECON2']) console.log(s.size, JSON.stringify([...s].filter(([, v]) => v !== 'delivered')));
       return s.size === 99 && [...s.values()].every((v) => v === 'delivered' || v === 'dead_lettered');
     });
-    if (process.env['DEBUG_RECON']) {
-      const a = await sql<Record<string, unknown>>`select status_code, count(*)::int n, min(started_at) mn, max(started_at) mx, max(duration_ms) dmax from delivery_attempts group by status_code`.execute(stack.core.database.db);
-      const e = await sql<Record<string, unknown>>`select min(received_at) mn, max(received_at) mx, max(updated_at) up from events`.execute(stack.core.database.db);
-      console.log(JSON.stringify(a.rows), JSON.stringify(e.rows));
-    }
     const before = await eventStatuses(partner.id);
     expect([...before].filter(([, s]) => s === 'dead_lettered').map(([c]) => c).sort()).toEqual([...refused].sort());
     expect(accepted.size).toBe(97);
