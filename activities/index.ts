@@ -3,6 +3,9 @@ import { checkpointActivities } from './checkpoints';
 import { deliverWebhookActivities } from './deliverWebhook';
 import type { ActivityDeps } from './deps';
 import { planDeliveriesActivities } from './planDeliveries';
+import { reconciliationIncidentActivities } from './reconciliationIncidents';
+import { reconciliationPageActivities } from './reconciliationPage';
+import { reconciliationRunActivities } from './reconciliationRun';
 import { resolveTenantActivities } from './resolveTenant';
 
 export type { ActivityDeps } from './deps';
@@ -14,6 +17,9 @@ export function createActivities(deps: ActivityDeps, agent: Agent) {
     ...resolveTenantActivities(deps),
     ...planDeliveriesActivities(deps),
     ...deliverWebhookActivities(deps, agent),
+    ...reconciliationRunActivities(deps),
+    ...reconciliationPageActivities(deps),
+    ...reconciliationIncidentActivities(deps, agent),
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '../src/ids';
+import { destinationLabel } from '../src/domain/destination';
 import type { ActivityDeps } from './deps';
 
 export interface PlannedDelivery {
@@ -10,14 +11,6 @@ export interface PlannedDelivery {
   workflowId: string;
   maxAttempts: number | null;
   status: string;
-}
-
-export function destinationLabel(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'invalid-url';
-  }
 }
 
 export function planDeliveriesActivities({ db }: ActivityDeps) {

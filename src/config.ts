@@ -88,6 +88,9 @@ const EnvSchema = z.object({
   RECONCILIATION_LAG: duration.default(2 * 3_600_000),
   RECONCILIATION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.01),
   RECONCILIATION_CATCHUP_WINDOW: duration.default(2 * 86_400_000),
+  RECONCILIATION_SCHEDULE_ID: z.string().min(1).default('switchboard-reconciliation'),
+  RECONCILIATION_PAGE_SIZE: int(1).default(500),
+  RECONCILIATION_PAGES_PER_RUN: int(1).default(100),
   RETENTION: duration.default(30 * 86_400_000),
   SECRET_ROTATION_GRACE: duration.default(24 * 3_600_000),
 });
@@ -144,6 +147,11 @@ export interface Config {
     lagMs: number;
     threshold: number;
     catchupWindowMs: number;
+    scheduleId: string;
+    /** Terminal calls compared per activity. */
+    pageSize: number;
+    /** Pages per workflow run before continue-as-new (keeps each history small). */
+    pagesPerRun: number;
   };
   retentionMs: number;
   /** How long a rotated-out partner or endpoint signing secret keeps verifying/signing. */
@@ -220,6 +228,9 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       lagMs: e.RECONCILIATION_LAG,
       threshold: e.RECONCILIATION_THRESHOLD,
       catchupWindowMs: e.RECONCILIATION_CATCHUP_WINDOW,
+      scheduleId: e.RECONCILIATION_SCHEDULE_ID,
+      pageSize: e.RECONCILIATION_PAGE_SIZE,
+      pagesPerRun: e.RECONCILIATION_PAGES_PER_RUN,
     },
     retentionMs: e.RETENTION,
     secretRotationGraceMs: e.SECRET_ROTATION_GRACE,

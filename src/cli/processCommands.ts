@@ -63,7 +63,7 @@ export function registerProcessCommands(program: Command): void {
     .description('Run a Temporal worker (event, delivery and reconciliation workflows); stateless, scale horizontally')
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
-      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort });
+      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort, reconciliationSchedule: true });
       onShutdown(async () => {
         await worker.shutdown();
         await core.database.close();

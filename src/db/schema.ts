@@ -215,6 +215,24 @@ export interface ReconciliationRunsTable {
   workflow_id: string | null;
   started_at: Timestamp;
   finished_at: NullableTimestamp;
+  in_flight: Generated<number>;
+  incidents_raised: Generated<number>;
+  continued_as_new: Generated<number>;
+  error: string | null;
+}
+
+export type ReplayAction = 'synthesized' | 'started' | 'restarted' | 'redriven';
+
+export interface ReconciliationReplaysTable {
+  id: Generated<string>;
+  run_id: string;
+  partner_id: string;
+  call_id: string;
+  action: ReplayAction;
+  event_id: string | null;
+  workflow_id: string | null;
+  error: string | null;
+  at: Timestamp;
 }
 
 export interface IncidentsTable {
@@ -257,6 +275,7 @@ export interface Database {
   quarantine: QuarantineTable;
   voice_sessions: VoiceSessionsTable;
   reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_replays: ReconciliationReplaysTable;
   incidents: IncidentsTable;
   operational_events: OperationalEventsTable;
 }

@@ -1,14 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sql, type Kysely } from 'kysely';
-import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
-import { destinationLabel } from '../../activities/planDeliveries';
 import type { Config } from '../config';
 import type { Database } from '../db/schema';
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
-import { eventPolicy } from '../temporal/eventPolicy';
-import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import { startDeliveryWorkflow } from '../temporal/startDeliveryWorkflow';
 import type { RowScope } from './principalScope';
 
 export interface RedriveDeps {
@@ -69,33 +65,21 @@ export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, sco
   }
 
   const { row, event, endpoint, workflowId } = claimed;
-  const policy = eventPolicy(deps.config);
-  const destination = destinationLabel(endpoint.url);
   try {
-    await deps.temporal.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-      taskQueue: deps.config.temporal.taskQueue,
+    await startDeliveryWorkflow(deps.temporal, deps.config, {
       workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        {
-          deliveryId: row.id,
-          eventId: row.event_id,
-          endpointId: row.endpoint_id,
-          destination,
-          retry: endpoint.max_attempts ? { ...policy.retry, maxAttempts: endpoint.max_attempts } : policy.retry,
-          deliveryTimeoutMs: policy.deliveryTimeoutMs,
-          attemptBase: row.attempt_count,
-        },
-      ],
-      staticSummary: `Redrive #${row.redrive_count}: deliver ${event.event_type} to ${destination}`,
-      staticDetails: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
-      typedSearchAttributes: [
-        { key: PartnerId, value: row.partner_id },
-        { key: TenantId, value: row.tenant_id },
-        { key: CallId, value: event.call_id },
-        { key: EventType, value: event.event_type },
-        { key: DeliveryStatus, value: 'delivering' },
-      ],
+      deliveryId: row.id,
+      eventId: row.event_id,
+      endpointId: row.endpoint_id,
+      endpointUrl: endpoint.url,
+      maxAttempts: endpoint.max_attempts,
+      attemptBase: row.attempt_count,
+      partnerId: row.partner_id,
+      tenantId: row.tenant_id,
+      callId: event.call_id,
+      eventType: event.event_type,
+      purpose: `Redrive #${row.redrive_count}`,
+      details: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {

@@ -3,12 +3,15 @@ import type { WorkflowStarter } from '../ingest/workflowStarter';
 import type { AppContext } from './context';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { healthRoutes } from './routes/health';
+import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
 import { quarantineRoutes } from './routes/quarantine';
+import { reconciliationRoutes } from './routes/reconciliations';
+import { VOICE_SESSIONS_PATH, voiceSessionRoutes, voiceSessionsBodyParser } from './routes/voiceSessions';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
 export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
@@ -21,6 +24,8 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
   metaRoutes(router, ctx);
   // Ingest reads the raw body itself (signatures are over the exact bytes): mount before json().
   ingestRoutes(router, ctx, starter);
+  // Bulk call-log uploads (10,000 rows) need more than the general 1 MiB.
+  router.post(VOICE_SESSIONS_PATH, voiceSessionsBodyParser);
   router.use(express.json({ limit: '1mb', strict: true }));
   registerApiRoutes(router, ctx);
 
@@ -37,4 +42,7 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   eventRoutes(router, ctx);
   deliveryRoutes(router, ctx);
   quarantineRoutes(router, ctx);
+  voiceSessionRoutes(router, ctx);
+  reconciliationRoutes(router, ctx);
+  incidentRoutes(router, ctx);
 }

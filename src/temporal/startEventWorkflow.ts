@@ -23,12 +23,15 @@ export async function startEventWorkflow(
   client: Client,
   config: Config,
   event: StartableEvent,
+  // Reconciliation restarts an event whose workflow failed or was terminated with
+  // ALLOW_DUPLICATE_FAILED_ONLY: a completed run still can never run twice.
+  reusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
 ): Promise<{ started: boolean }> {
   try {
     await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
       taskQueue: config.temporal.taskQueue,
       workflowId: event.workflow_id,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdReusePolicy: reusePolicy,
       args: [
         {
           eventId: event.id,

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities';
@@ -9,6 +10,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
+import { ensureReconciliationSchedule } from './schedules';
 
 const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -38,10 +40,22 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(deps: WorkerDeps, opts: { sdkMetricsPort?: number } = {}): Promise<RunningWorker> {
+export interface StartWorkerOptions {
+  sdkMetricsPort?: number;
+  /**
+   * Create or update the daily reconciliation Schedule before polling. On for the `worker` and
+   * `start` commands; off by default so tests (which share one Temporal server) opt in.
+   */
+  reconciliationSchedule?: boolean;
+}
+
+export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
   installTemporalRuntime(logger, opts.sdkMetricsPort);
   const connection = await connectWorkerConnection(config.temporal);
+  if (opts.reconciliationSchedule) {
+    await ensureReconciliationSchedule(new Client({ connection, namespace: config.temporal.namespace }), config, logger);
+  }
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
   const worker = await Worker.create({
     connection,

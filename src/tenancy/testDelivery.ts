@@ -1,13 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
 import type { Config } from '../config';
 import type { Database, Endpoint } from '../db/schema';
 import { eventWorkflowId } from '../domain/inboundEvent';
 import { UnavailableError } from '../errors';
 import { newId } from '../ids';
-import { eventPolicy } from '../temporal/eventPolicy';
-import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import { startDeliveryWorkflow } from '../temporal/startDeliveryWorkflow';
 
 export const TEST_EVENT_TYPE = 'switchboard.test';
 
@@ -60,30 +58,20 @@ export async function sendTestEvent(
       .execute();
   });
 
-  const policy = eventPolicy(config);
   try {
-    await temporal.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-      taskQueue: config.temporal.taskQueue,
+    await startDeliveryWorkflow(temporal, config, {
       workflowId,
-      args: [
-        {
-          deliveryId,
-          eventId,
-          endpointId: endpoint.id,
-          url: endpoint.url,
-          retry: endpoint.max_attempts ? { ...policy.retry, maxAttempts: endpoint.max_attempts } : policy.retry,
-          deliveryTimeoutMs: policy.deliveryTimeoutMs,
-          attemptBase: 0,
-        },
-      ],
-      staticSummary: `Deliver ${TEST_EVENT_TYPE} to ${endpoint.url}`,
-      typedSearchAttributes: [
-        { key: PartnerId, value: endpoint.partner_id },
-        { key: TenantId, value: endpoint.tenant_id },
-        { key: CallId, value: callId },
-        { key: EventType, value: TEST_EVENT_TYPE },
-        { key: DeliveryStatus, value: 'delivering' },
-      ],
+      deliveryId,
+      eventId,
+      endpointId: endpoint.id,
+      endpointUrl: endpoint.url,
+      maxAttempts: endpoint.max_attempts,
+      attemptBase: 0,
+      partnerId: endpoint.partner_id,
+      tenantId: endpoint.tenant_id,
+      callId,
+      eventType: TEST_EVENT_TYPE,
+      purpose: 'Endpoint test',
     });
   } catch (err) {
     // Nothing will ever deliver it: say so in the record rather than leave it "delivering".

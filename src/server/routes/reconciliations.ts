@@ -1,0 +1,144 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError, UnavailableError, ValidationError } from '../../errors';
+import { newId } from '../../ids';
+import type { reconciliationWorkflow } from '../../../workflows/reconciliationWorkflow';
+import type { AppContext } from '../context';
+import { partnerScope } from '../partnerScope';
+import { defineRoute } from '../route';
+import type { Principal } from '../auth';
+
+export const StartReconciliationSchema = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).meta({ description: 'Window start (inclusive), on voice_sessions.ended_at' }),
+    to: z.iso.datetime({ offset: true }).meta({ description: 'Window end (exclusive)' }),
+    partner_id: z.string().min(1).optional().meta({ description: 'Admin: one partner (default all). Partner keys: always their own' }),
+  })
+  .refine((b) => Date.parse(b.from) < Date.parse(b.to), { path: ['to'], message: 'to must be after from' })
+  .meta({ id: 'StartReconciliation' });
+
+export const ReconciliationRunSchema = z
+  .object({
+    id: z.string(),
+    partner_id: z.string().nullable(),
+    window_from: z.string(),
+    window_to: z.string(),
+    status: z.string(),
+    terminal_calls: z.number().int(),
+    processed: z.number().int(),
+    missing: z.number().int(),
+    in_flight: z.number().int(),
+    replayed: z.number().int(),
+    failed: z.number().int(),
+    incidents: z.array(z.string()),
+    continued_as_new: z.number().int(),
+    workflow_id: z.string().nullable(),
+    error: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'ReconciliationRun' });
+
+export const StartedReconciliationSchema = z
+  .object({ id: z.string(), workflow_id: z.string(), status: z.string(), window_from: z.string(), window_to: z.string(), partner_id: z.string().nullable() })
+  .meta({ id: 'StartedReconciliation' });
+
+async function loadRun(ctx: AppContext, principal: Principal, id: string): Promise<z.infer<typeof ReconciliationRunSchema>> {
+  const run = await ctx.db
+    .selectFrom('reconciliation_runs')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', id), eb('workflow_id', '=', id)]))
+    .executeTakeFirst();
+  // A partner sees its own runs only; a run over all partners is an operator's.
+  if (!run || (principal.kind === 'partner' && run.partner_id !== principal.partnerId)) {
+    throw new NotFoundError('reconciliation run');
+  }
+  const incidents = await ctx.db.selectFrom('incidents').select('id').where('reconciliation_run_id', '=', run.id).orderBy('created_at').execute();
+  return {
+    id: run.id,
+    partner_id: run.partner_id,
+    window_from: run.window_from.toISOString(),
+    window_to: run.window_to.toISOString(),
+    status: run.status,
+    terminal_calls: run.terminal_calls,
+    processed: run.processed,
+    missing: run.missing,
+    in_flight: run.in_flight,
+    replayed: run.replayed,
+    failed: run.failed,
+    incidents: incidents.map((i) => i.id),
+    continued_as_new: run.continued_as_new,
+    workflow_id: run.workflow_id,
+    error: run.error,
+    started_at: run.started_at.toISOString(),
+    finished_at: run.finished_at?.toISOString() ?? null,
+  };
+}
+
+export function reconciliationRoutes(router: Router, ctx: AppContext): void {
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/reconciliations',
+      summary: 'Run reconciliation now for a window (replays missing terminal events, may raise incidents)',
+      tag: 'Reconciliation',
+      auth: 'partner',
+      body: StartReconciliationSchema,
+      responses: {
+        202: { description: 'Run recorded and its workflow started; poll GET /v1/reconciliations/{id}', schema: StartedReconciliationSchema },
+        403: { description: 'A partner key naming another partner' },
+        422: { description: 'Invalid window' },
+        503: { description: 'Temporal unavailable; the run is recorded as failed' },
+      },
+    },
+    async ({ body, principal }) => {
+      const partnerId = partnerScope(principal, body.partner_id);
+      if (partnerId) {
+        const exists = await ctx.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
+        if (!exists) throw new ValidationError('unknown partner_id', [{ field: 'partner_id', message: 'no such partner' }]);
+      }
+      const window = { from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() };
+      const id = newId('rec');
+      const workflowId = `reconciliation-${id}`;
+      await ctx.db
+        .insertInto('reconciliation_runs')
+        .values({ id, partner_id: partnerId, window_from: window.from, window_to: window.to, workflow_id: workflowId })
+        .execute();
+      const r = ctx.config.reconciliation;
+      try {
+        await ctx.temporal.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
+          taskQueue: ctx.config.temporal.taskQueue,
+          workflowId,
+          args: [{ window, partnerId, runId: id, pageSize: r.pageSize, pagesPerRun: r.pagesPerRun }],
+          staticSummary: `Reconcile ${partnerId ?? 'all partners'} ${window.from} .. ${window.to}`,
+        });
+      } catch (err) {
+        ctx.logger.error({ err, run_id: id }, 'could not start reconciliation workflow');
+        await ctx.db.updateTable('reconciliation_runs').set({ status: 'failed', error: 'workflow could not be started' }).where('id', '=', id).execute();
+        throw new UnavailableError('Temporal unavailable; reconciliation not started');
+      }
+      ctx.logger.info({ run_id: id, workflow_id: workflowId, partner_id: partnerId, ...window }, 'reconciliation started');
+      return {
+        status: 202,
+        body: { id, workflow_id: workflowId, status: 'running', window_from: window.from, window_to: window.to, partner_id: partnerId },
+        headers: { location: `/v1/reconciliations/${id}` },
+      };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/reconciliations/:id',
+      summary: 'A reconciliation run (by run id or workflow id): window, counts, incidents',
+      tag: 'Reconciliation',
+      auth: 'partner',
+      responses: { 200: { description: 'The run', schema: ReconciliationRunSchema }, 404: { description: 'No such run (or not yours)' } },
+    },
+    async ({ params, principal }) => ({ status: 200, body: await loadRun(ctx, principal, params['id']!) }),
+  );
+}

@@ -1,0 +1,59 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
+import type { Config } from '../config';
+import { destinationLabel } from '../domain/destination';
+import { eventPolicy } from './eventPolicy';
+import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from './searchAttributes';
+
+/**
+ * Starts a standalone deliveryWorkflow (redrive, endpoint test, reconciliation replay): the same
+ * input shape, retry policy and search attributes the event workflow gives its children.
+ */
+export interface DeliveryStart {
+  workflowId: string;
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
+  endpointUrl: string;
+  maxAttempts: number | null;
+  /** attempt_count so far: the new run's attempt budget counts from here. */
+  attemptBase: number;
+  partnerId: string;
+  tenantId: string;
+  callId: string;
+  eventType: string;
+  /** Why this run exists, shown as the workflow summary in the UI (the host is appended). */
+  purpose: string;
+  details?: string;
+}
+
+export async function startDeliveryWorkflow(client: Client, config: Config, s: DeliveryStart): Promise<void> {
+  const policy = eventPolicy(config);
+  const destination = destinationLabel(s.endpointUrl);
+  await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: s.workflowId,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args: [
+      {
+        deliveryId: s.deliveryId,
+        eventId: s.eventId,
+        endpointId: s.endpointId,
+        destination,
+        retry: s.maxAttempts ? { ...policy.retry, maxAttempts: s.maxAttempts } : policy.retry,
+        deliveryTimeoutMs: policy.deliveryTimeoutMs,
+        attemptBase: s.attemptBase,
+      },
+    ],
+    staticSummary: `${s.purpose}: deliver ${s.eventType} to ${destination}`,
+    staticDetails: s.details,
+    typedSearchAttributes: [
+      { key: PartnerId, value: s.partnerId },
+      { key: TenantId, value: s.tenantId },
+      { key: CallId, value: s.callId },
+      { key: EventType, value: s.eventType },
+      { key: DeliveryStatus, value: 'delivering' },
+    ],
+  });
+}
