@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { sql } from 'kysely';
 import { request, Agent } from 'undici';
 import { generateEncryptionKey, SecretBox } from '../src/crypto/secretBox';
 import { connectDatabase } from '../src/db/connect';
@@ -263,17 +264,33 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   try {
     await Promise.all([pg.start(), temporal.start()]);
-    const databaseUrl = pg.url();
     const encryptionKey = generateEncryptionKey();
-    const database = connectDatabase(databaseUrl);
-    await migrateToLatest(database.db);
     const box = new SecretBox(encryptionKey);
     await receiver.start();
-    const partner = await createPartner(database.db, box, { name: 'Bench Partner' });
-    const tenant = await createTenant(database.db, partner.id, { name: 'Bench Tenant' });
-    await insertRoute(database.db, partner.id, tenant.id, 'crm_account_id', 'bench-crm');
-    const endpoint = await insertEndpoint(database.db, box, partner.id, tenant.id, { url: receiver.url });
-    receiver.setSecrets([endpoint.secret]);
+    // One database per phase: events the ingest phase left unstarted in its outbox must not be
+    // started (and delivered) by the end-to-end phase's sweeper.
+    const prepare = async (name: string) => {
+      const admin = connectDatabase(pg.url('postgres'), 1);
+      await sql.raw(`create database ${name}`).execute(admin.db);
+      await admin.close();
+      const url = pg.url(name);
+      const database = connectDatabase(url, 2);
+      try {
+        await migrateToLatest(database.db);
+        const partner = await createPartner(database.db, box, { name: 'Bench Partner' });
+        const tenant = await createTenant(database.db, partner.id, { name: 'Bench Tenant' });
+        await insertRoute(database.db, partner.id, tenant.id, 'crm_account_id', 'bench-crm');
+        const endpoint = await insertEndpoint(database.db, box, partner.id, tenant.id, { url: receiver.url });
+        return { url, partner, endpoint };
+      } finally {
+        await database.close();
+      }
+    };
+    const ingestDb = await prepare('bench_ingest');
+    const e2eDb = await prepare('bench_e2e');
+    receiver.setSecrets([e2eDb.endpoint.secret]);
+    const databaseUrl = ingestDb.url;
+    let partner = ingestDb.partner;
 
     const baseEnv = {
       DATABASE_URL: databaseUrl,
@@ -320,6 +337,9 @@ async function main(): Promise<void> {
 
     // 2-4. End to end, memory, scale.
     log('phase 2: end to end');
+    partner = e2eDb.partner;
+    baseEnv.DATABASE_URL = e2eDb.url;
+    const endpoint = e2eDb.endpoint;
     const apiPort = await freePort();
     const server = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], { ...baseEnv, PORT: String(apiPort), HOST: '127.0.0.1' });
     const worker = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['worker'], baseEnv);
@@ -413,7 +433,6 @@ async function main(): Promise<void> {
     results['memory'] = memory;
     results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
-    await database.close();
   } catch (err) {
     keepLogs = true;
     log(`process logs kept in ${root}`);

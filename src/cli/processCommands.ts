@@ -6,6 +6,8 @@ import { startLocalStack } from '../dev/localStack';
 import { startServer } from '../server/startServer';
 import { startWorker } from '../temporal/worker';
 import { onShutdown } from './shutdown';
+import { WorkflowStarter } from '../ingest/workflowStarter';
+import { lazyClient } from '../temporal/connection';
 
 export function registerProcessCommands(program: Command): void {
   program
@@ -64,8 +66,15 @@ export function registerProcessCommands(program: Command): void {
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
       const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort, reconciliationSchedule: true });
+      // Workers sweep the outbox too, so acknowledged events get started even while no API
+      // server is running (e.g. servers scaled to zero after an incident).
+      const temporal = lazyClient(core.config.temporal);
+      const sweeper = new WorkflowStarter(core.database.db, temporal, core.config, core.logger, core.metrics);
+      sweeper.startSweeper();
       onShutdown(async () => {
+        await sweeper.stop();
         await worker.shutdown();
+        await temporal.connection.close();
         await core.database.close();
       });
       await worker.done;

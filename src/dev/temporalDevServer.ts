@@ -53,6 +53,11 @@ export class TemporalDevServer {
 
     const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    // If this process exits without stopping us (another library's signal hook calling
+    // process.exit, an uncaught error), take the dev server along rather than orphan it.
+    const killOnExit = () => child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     child.stderr?.on('data', (c: Buffer) => {
       this.stderrTail = (this.stderrTail + c.toString()).slice(-4000);
     });

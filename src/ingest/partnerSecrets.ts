@@ -8,7 +8,8 @@ import type { Database } from '../db/schema';
  * A verification failure re-reads the database once (see ingest), so a just-rotated secret works
  * immediately and a revoked one stops working within the TTL. Forced re-reads are limited to one
  * per partner per `minRefreshMs`, so a flood of badly signed requests cannot turn into a flood of
- * queries.
+ * queries. Rotation through this process's API invalidates the entry at once; another server
+ * instance picks the new secret up on its next forced re-read (within `minRefreshMs`).
  */
 export class PartnerSecretCache {
   private readonly entries = new Map<string, { exists: boolean; secrets: string[]; expires: number }>();
@@ -34,5 +35,10 @@ export class PartnerSecretCache {
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(partnerId, entry);
     return entry;
+  }
+
+  /** Forget a partner's secrets (after a rotation), so the next request reads them fresh. */
+  invalidate(partnerId: string): void {
+    this.entries.delete(partnerId);
   }
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import type { SecretBox } from '../crypto/secretBox';
 import type { Database } from '../db/schema';
+import type { PartnerSecretCache } from '../ingest/partnerSecrets';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 
@@ -14,4 +15,6 @@ export interface AppContext {
   secretBox: SecretBox;
   logger: Logger;
   metrics: Metrics;
+  /** Inbound (partner) signing secrets, shared by ingest and the rotation route. */
+  partnerSecrets: PartnerSecretCache;
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
+import { PartnerSecretCache } from '../ingest/partnerSecrets';
 import { WorkflowStarter } from '../ingest/workflowStarter';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
@@ -28,6 +29,7 @@ export async function startServer(core: CoreServices, opts: { sweeper?: boolean 
     secretBox: core.secretBox,
     logger: core.logger,
     metrics: core.metrics,
+    partnerSecrets: new PartnerSecretCache(core.database.db, core.secretBox),
   };
   const starter = new WorkflowStarter(ctx.db, temporal, config, core.logger, core.metrics);
   if (opts.sweeper !== false) starter.startSweeper();

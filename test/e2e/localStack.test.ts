@@ -66,6 +66,17 @@ async function stopCli(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Children may take a moment to finish shutting down on a loaded machine. */
+async function waitUntilNoProcessUses(dataDir: string, timeoutMs = 20_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = processesUsing(dataDir);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = processesUsing(dataDir);
+  }
+  return left;
+}
+
 function processesUsing(dataDir: string): string[] {
   try {
     return execFileSync('pgrep', ['-af', dataDir], { encoding: 'utf8' })
@@ -145,8 +156,7 @@ describe('npm start: the local stack', () => {
       await stopCli(first.child);
     }
     // Postgres and Temporal children are gone with their parent.
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(processesUsing(dataDir)).toEqual([]);
+    expect(await waitUntilNoProcessUses(dataDir)).toEqual([]);
 
     const second = startCli(dataDir, ports);
     try {
@@ -171,7 +181,6 @@ describe('npm start: the local stack', () => {
       await stopCli(second.child);
       await receiver.close();
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(processesUsing(dataDir)).toEqual([]);
+    expect(await waitUntilNoProcessUses(dataDir)).toEqual([]);
   });
 });

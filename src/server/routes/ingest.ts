@@ -13,7 +13,6 @@ import {
   ValidationError,
 } from '../../errors';
 import { jsonNestingDepth } from '../../ingest/jsonDepth';
-import { PartnerSecretCache } from '../../ingest/partnerSecrets';
 import { persistEvent, type PersistResult } from '../../ingest/persistEvent';
 import { rawBodyReader } from '../../ingest/rawBody';
 import { TokenBuckets } from '../../ingest/tokenBucket';
@@ -50,7 +49,7 @@ function header(req: Request, name: string): string | undefined {
 
 export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowStarter): void {
   const { config, db, logger, metrics } = ctx;
-  const secrets = new PartnerSecretCache(db, ctx.secretBox);
+  const secrets = ctx.partnerSecrets;
   const buckets = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.rateBurst);
 
   registerOperation({

@@ -102,6 +102,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       if (!partner) throw new NotFoundError('partner');
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const r = await rotateSigningSecret(db, secretBox, 'partner', id, graceMs);
+      ctx.partnerSecrets.invalidate(id);
       return { status: 200, body: { inbound_secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
     },
   );
