@@ -14,17 +14,6 @@ export function checkpointActivities({ db }: ActivityDeps) {
   return {
     /** Append a stage to the event's checkpoint log (and optionally its status) in one transaction. */
     async recordCheckpoint(input: CheckpointInput): Promise<void> {
-      if (input.stage === 'received') {
-        // Stamped with the ingest time (not "now"), once, however often the activity retries.
-        await sql`
-          insert into event_checkpoints (event_id, stage, detail, at)
-          select e.id, 'received', ${JSON.stringify({ source: 'ingest', ...input.detail })}::jsonb, e.received_at
-          from events e
-          where e.id = ${input.eventId}
-            and not exists (select 1 from event_checkpoints c where c.event_id = e.id and c.stage = 'received')
-        `.execute(db);
-        return;
-      }
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('event_checkpoints')

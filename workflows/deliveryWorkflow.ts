@@ -1,12 +1,18 @@
-import { ActivityFailure, ApplicationFailure, log, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DeliveryStatus } from '../src/temporal/searchAttributes';
+import { databaseSteps, summarised } from './databaseSteps';
 import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
 
-const { markDeadLettered, settleEventStatus } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1m' },
-});
+const { markDeadLettered, settleEventStatus } = databaseSteps;
 
 /**
  * Drives one (endpoint, event) delivery to delivered or dead-lettered. Each delivery is its own
@@ -63,14 +69,14 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
 
   if (result.status === 'dead_lettered') {
     await markDeadLettered.executeWithOptions(
-      { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: 'Park in the dead letter' },
+      summarised('Park in the dead letter'),
       [{ deliveryId: input.deliveryId, reason: result.reason ?? 'failed' }],
     );
   }
   setStatus(result.status);
   setCurrentDetails(`${result.status} after ${result.attempts} attempts${result.reason ? `: ${result.reason}` : ''}`);
   await settleEventStatus.executeWithOptions(
-    { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: 'Settle the event status' },
+    summarised('Settle the event status'),
     [input.eventId],
   );
   return result;

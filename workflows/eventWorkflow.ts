@@ -2,25 +2,17 @@ import {
   executeChild,
   log,
   ParentClosePolicy,
-  proxyActivities,
   setCurrentDetails,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
+import { databaseSteps, summarised } from './databaseSteps';
 import { deliveryWorkflow } from './deliveryWorkflow';
 import type { EventWorkflowInput, EventWorkflowResult } from './types';
 
-const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-};
-const acts = proxyActivities<Activities>(ACTIVITY_OPTIONS);
-/** Same options, plus the one-line summary the Temporal UI shows for the activity. */
-const summarised = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });
+const acts = databaseSteps;
 
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
@@ -29,9 +21,6 @@ const summarised = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS,
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
-  if (!input.forcedTenantId) {
-    await acts.recordCheckpoint.executeWithOptions(summarised('Checkpoint: received'), [{ eventId: input.eventId, stage: 'received' }]);
-  }
   const resolution = input.forcedTenantId ? { tenantId: input.forcedTenantId } : await resolveTenantOrQuarantine(input);
   if (!resolution.tenantId) {
     upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);

@@ -30,7 +30,7 @@ export interface PersistResult {
 }
 
 /**
- * Receipt + event + per-call state in ONE statement (so one round trip, and atomic): the event is
+ * Receipt + event + `received` checkpoint + per-call state in ONE statement (so one round trip, and atomic): the event is
  * inserted under its UNIQUE (partner, call_id, event) key or found; a receipt is appended either
  * way; call state only ever moves forward in occurred_at, so late events cannot rewind it.
  */
@@ -60,6 +60,13 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
       from ev
       returning id
     ),
+    received as (
+      -- The first checkpoint, stamped in the same statement as the event itself.
+      insert into event_checkpoints (event_id, stage, detail, at)
+      select ins.id, 'received', ${JSON.stringify({ source: input.source })}::jsonb, now()
+      from ins
+      returning 1
+    ),
     call_state as (
       insert into call_states as cs (partner_id, call_id, last_event_type, last_event_id, last_occurred_at, terminal)
       select ${input.partnerId}, ${input.callId}, ${input.eventType}, ins.id, ins.occurred_at, ${input.terminal}
@@ -73,7 +80,8 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
       returning 1
     )
     select ev.id, ev.workflow_id, ev.inserted, ev.workflow_started,
-           (select count(*) from receipt) as receipts, (select count(*) from call_state) as states
+           (select count(*) from receipt) as receipts, (select count(*) from call_state) as states,
+           (select count(*) from received) as checkpoints
     from ev`;
 
   // Two concurrent first POSTs of the same event: the loser's statement snapshot may not see the
