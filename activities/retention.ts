@@ -26,56 +26,58 @@ const runPastRetention = (before: string) => sql`
   )`;
 
 /**
- * One DELETE per target, each removing at most `limit` rows chosen by primary key (or ctid, for
- * the key-less rate windows) through an index on the age column, so every statement is short and
- * holds few locks while ingest and delivery keep writing.
+ * One DELETE per target, each removing at most `limit` rows chosen through an index on the age
+ * column, so every statement is short and holds few locks while ingest and delivery keep writing.
+ * `= any(array(subquery))` (not `in (subquery)`) makes Postgres look the chosen rows up by primary
+ * key (or ctid, for the key-less rate windows): with `in`, the planner may hash-join against a
+ * sequential scan of the whole table on every batch.
  */
 const statements: Record<PurgeTarget, (c: RetentionCutoffs, limit: number) => RawBuilder<unknown>> = {
   receipts: ({ before }, limit) => sql`
-    delete from receipts where id in (
+    delete from receipts where id = any(array(
       select r.id from receipts r
       where r.received_at < ${before} and ${notOpenQuarantine(sql.ref('r.event_id'))}
-      limit ${limit})`,
+      limit ${limit}))`,
 
   delivery_attempts: ({ before }, limit) => sql`
-    delete from delivery_attempts where id in (
+    delete from delivery_attempts where id = any(array(
       select a.id from delivery_attempts a join deliveries d on d.id = a.delivery_id
       where a.started_at < ${before} and ${notOpenQuarantine(sql.ref('d.event_id'))}
-      limit ${limit})`,
+      limit ${limit}))`,
 
   event_checkpoints: ({ before }, limit) => sql`
-    delete from event_checkpoints where id in (
+    delete from event_checkpoints where id = any(array(
       select c.id from event_checkpoints c
       where c.at < ${before} and ${notOpenQuarantine(sql.ref('c.event_id'))}
-      limit ${limit})`,
+      limit ${limit}))`,
 
   operational_events: ({ before }, limit) => sql`
-    delete from operational_events where id in (
-      select id from operational_events where at < ${before} limit ${limit})`,
+    delete from operational_events where id = any(array(
+      select id from operational_events where at < ${before} limit ${limit}))`,
 
   reconciliation_replays: ({ before }, limit) => sql`
-    delete from reconciliation_replays where id in (
+    delete from reconciliation_replays where id = any(array(
       select p.id from reconciliation_replays p join reconciliation_runs r on r.id = p.run_id
       where ${runPastRetention(before)}
-      limit ${limit})`,
+      limit ${limit}))`,
 
   incidents: ({ before }, limit) => sql`
-    delete from incidents where id in (
-      select id from incidents where status = 'resolved' and resolved_at < ${before} limit ${limit})`,
+    delete from incidents where id = any(array(
+      select id from incidents where status = 'resolved' and resolved_at < ${before} limit ${limit}))`,
 
   // After its replays and incidents: a run that still has either is kept (foreign keys).
   reconciliation_runs: ({ before }, limit) => sql`
-    delete from reconciliation_runs where id in (
+    delete from reconciliation_runs where id = any(array(
       select r.id from reconciliation_runs r
       where ${runPastRetention(before)}
         and not exists (select 1 from incidents i where i.reconciliation_run_id = r.id)
         and not exists (select 1 from reconciliation_replays p where p.run_id = r.id)
-      limit ${limit})`,
+      limit ${limit}))`,
 
   // Only decided quarantine records; an open one is kept however old it is.
   quarantine: ({ before }, limit) => sql`
-    delete from quarantine where id in (
-      select id from quarantine where status <> 'open' and resolved_at < ${before} limit ${limit})`,
+    delete from quarantine where id = any(array(
+      select id from quarantine where status <> 'open' and resolved_at < ${before} limit ${limit}))`,
 
   endpoint_rate_windows: ({ rateWindowBefore }, limit) => sql`
     delete from endpoint_rate_windows where ctid = any(array(

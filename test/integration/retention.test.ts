@@ -201,13 +201,13 @@ describe('the retention purge', () => {
     const guarded = (await sql<{ n: number }>`
       select count(*)::int as n from receipts r join quarantine q on q.event_id = r.event_id and q.status = 'open'`.execute(db)).rows[0]!.n;
 
-    const { handle, result } = await runPurge({ batchSize: 5_000, batchesPerRun: 2 });
+    const { handle, result } = await runPurge({ batchSize: 5_000, batchesPerRun: 3 });
 
     expect(result.deleted.receipts).toBe(30_000);
     // Six full batches and one short one for receipts, then one (short) batch per other table.
     const batches = 7 + PURGE_TARGETS.length - 1;
     expect(result.batches).toBe(batches);
-    expect(result.continuedAsNew).toBe(Math.ceil(batches / 2) - 1);
+    expect(result.continuedAsNew).toBe(Math.ceil(batches / 3) - 1);
     const firstRun = await stack.temporal.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
     const remaining = await sql<{ id: string }>`select id::text as id from receipts where event_id = 'evt_bulk'`.execute(db);
@@ -216,7 +216,7 @@ describe('the retention purge', () => {
       select count(*)::int as n from receipts r join quarantine q on q.event_id = r.event_id and q.status = 'open'`.execute(db)).rows[0]!.n;
     expect(guardedAfter).toBe(guarded);
 
-    const again = await runPurge({ batchSize: 5_000, batchesPerRun: 2 });
+    const again = await runPurge();
     expect(again.result.deleted).toEqual({});
   });
 
