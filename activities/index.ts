@@ -7,6 +7,7 @@ import { reconciliationIncidentActivities } from './reconciliationIncidents';
 import { reconciliationPageActivities } from './reconciliationPage';
 import { reconciliationRunActivities } from './reconciliationRun';
 import { resolveTenantActivities } from './resolveTenant';
+import { retentionActivities } from './retention';
 
 export type { ActivityDeps } from './deps';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps, agent: Agent) {
     ...reconciliationRunActivities(deps),
     ...reconciliationPageActivities(deps),
     ...reconciliationIncidentActivities(deps, agent),
+    ...retentionActivities(deps),
   };
 }
 

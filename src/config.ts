@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { MIN_RETENTION_MS } from './domain/retentionPlan';
 
 /**
  * The one place that reads the environment. Every other module receives a typed `Config`
@@ -91,7 +92,14 @@ const EnvSchema = z.object({
   RECONCILIATION_SCHEDULE_ID: z.string().min(1).default('switchboard-reconciliation'),
   RECONCILIATION_PAGE_SIZE: int(1).default(500),
   RECONCILIATION_PAGES_PER_RUN: int(1).default(100),
-  RETENTION: duration.default(30 * 86_400_000),
+  // A bare number is milliseconds: RETENTION=30 would purge everything but the last 30 ms of
+  // receipts, so anything under an hour is refused as a probable typo.
+  RETENTION: duration.default(30 * 86_400_000).refine((ms) => ms >= MIN_RETENTION_MS, 'RETENTION must be at least 1h (e.g. 30d)'),
+  RETENTION_CRON: z.string().default('30 4 * * *'),
+  RETENTION_TIMEZONE: z.string().default('UTC'),
+  RETENTION_SCHEDULE_ID: z.string().min(1).default('switchboard-retention'),
+  RETENTION_BATCH_SIZE: int(1).default(5_000),
+  RETENTION_BATCHES_PER_RUN: int(1).default(100),
   SECRET_ROTATION_GRACE: duration.default(24 * 3_600_000),
 });
 
@@ -153,7 +161,17 @@ export interface Config {
     /** Pages per workflow run before continue-as-new (keeps each history small). */
     pagesPerRun: number;
   };
-  retentionMs: number;
+  retention: {
+    /** Receipts, attempts, checkpoints and reconciliation outcomes older than this are purged. */
+    windowMs: number;
+    cron: string;
+    timezone: string;
+    scheduleId: string;
+    /** Rows deleted per activity call (one short statement, one short lock footprint). */
+    batchSize: number;
+    /** Batches per workflow run before continue-as-new (keeps each history small). */
+    batchesPerRun: number;
+  };
   /** How long a rotated-out partner or endpoint signing secret keeps verifying/signing. */
   secretRotationGraceMs: number;
 }
@@ -232,7 +250,14 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       pageSize: e.RECONCILIATION_PAGE_SIZE,
       pagesPerRun: e.RECONCILIATION_PAGES_PER_RUN,
     },
-    retentionMs: e.RETENTION,
+    retention: {
+      windowMs: e.RETENTION,
+      cron: e.RETENTION_CRON,
+      timezone: e.RETENTION_TIMEZONE,
+      scheduleId: e.RETENTION_SCHEDULE_ID,
+      batchSize: e.RETENTION_BATCH_SIZE,
+      batchesPerRun: e.RETENTION_BATCHES_PER_RUN,
+    },
     secretRotationGraceMs: e.SECRET_ROTATION_GRACE,
   };
 }

@@ -78,6 +78,12 @@ export function createMetrics() {
       help: 'Incidents raised by reconciliation',
       registers: [registry],
     }),
+    retentionPurged: new Counter({
+      name: 'switchboard_retention_purged_rows_total',
+      help: 'Rows deleted by the retention purge, by table',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

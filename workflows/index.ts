@@ -2,3 +2,4 @@
 export { eventWorkflow } from './eventWorkflow';
 export { deliveryWorkflow } from './deliveryWorkflow';
 export { reconciliationWorkflow } from './reconciliationWorkflow';
+export { retentionWorkflow } from './retentionWorkflow';

@@ -65,7 +65,7 @@ export function registerProcessCommands(program: Command): void {
     .description('Run a Temporal worker (event, delivery and reconciliation workflows); stateless, scale horizontally')
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
-      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort, reconciliationSchedule: true });
+      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort, reconciliationSchedule: true, retentionSchedule: true });
       // Workers sweep the outbox too, so acknowledged events get started even while no API
       // server is running (e.g. servers scaled to zero after an incident).
       const temporal = lazyClient(core.config.temporal);

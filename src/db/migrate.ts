@@ -2,6 +2,7 @@ import { Kysely, Migrator, type Migration, type MigrationResultSet } from 'kysel
 import * as m0001 from './migrations/0001_initial';
 import * as m0002 from './migrations/0002_test_event_source';
 import * as m0005 from './migrations/0005_reconciliation';
+import * as m0006 from './migrations/0006_retention';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_test_event_source': m0002,
   '0005_reconciliation': m0005,
+  '0006_retention': m0006,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -99,7 +99,7 @@ export async function startLocalStack(): Promise<LocalStack> {
     const migrated = await migrateToLatest(core.database.db);
     say(`migrations: ${migrated.results?.length ? migrated.results.map((r) => r.migrationName).join(', ') : 'up to date'}`);
 
-    const worker = await startWorker({ ...core, db: core.database.db }, { reconciliationSchedule: true });
+    const worker = await startWorker({ ...core, db: core.database.db }, { reconciliationSchedule: true, retentionSchedule: true });
     stops.push(() => worker.shutdown());
     const server = await startServer(core);
     stops.push(() => server.close());

@@ -1,9 +1,21 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+  type ScheduleOptionsAction,
+  type ScheduleOptionsStartWorkflowAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { reconciliationWorkflow } from '../../workflows/reconciliationWorkflow';
+import type { retentionWorkflow } from '../../workflows/retentionWorkflow';
 
 type ReconciliationAction = ScheduleOptionsStartWorkflowAction<typeof reconciliationWorkflow>;
+type RetentionAction = ScheduleOptionsStartWorkflowAction<typeof retentionWorkflow>;
+
+type ScheduleParts = Required<Pick<ScheduleOptions<ScheduleOptionsAction>, 'spec' | 'action' | 'policies'>>;
 
 /** The daily reconciliation Schedule as configured: spec, action and policies. */
 export function reconciliationScheduleParts(config: Config) {
@@ -27,17 +39,36 @@ export function reconciliationScheduleParts(config: Config) {
   return { spec, action, policies };
 }
 
+/** The daily retention purge Schedule as configured. */
+export function retentionScheduleParts(config: Config) {
+  const r = config.retention;
+  const spec: ScheduleSpec = { cronExpressions: [r.cron], timezone: r.timezone };
+  const action: RetentionAction = {
+    type: 'startWorkflow',
+    workflowType: 'retentionWorkflow',
+    workflowId: r.scheduleId,
+    taskQueue: config.temporal.taskQueue,
+    // The window is an argument, so a changed RETENTION takes effect at the next worker start.
+    args: [{ retentionMs: r.windowMs, batchSize: r.batchSize, batchesPerRun: r.batchesPerRun }],
+    staticSummary: 'Daily retention purge: receipts, attempts, checkpoints, reconciliation outcomes',
+  };
+  const policies = {
+    // A purge still running at the next slot is catching up on a backlog: let it finish alone.
+    overlap: ScheduleOverlapPolicy.SKIP,
+    // One missed purge is caught up within a day; older misses are covered by the next run anyway.
+    catchupWindow: 86_400_000,
+  };
+  return { spec, action, policies };
+}
+
 /**
- * Create the Schedule, or bring an existing one in line with the configuration (a changed
- * RECONCILIATION_CRON takes effect at the next worker start). Paused state is left as an
- * operator set it.
+ * Create the Schedule, or bring an existing one in line with the configuration (a changed cron
+ * takes effect at the next worker start). Paused state is left as an operator set it.
  */
-export async function ensureReconciliationSchedule(client: Client, config: Config, logger: Logger): Promise<'created' | 'updated'> {
-  const scheduleId = config.reconciliation.scheduleId;
-  const { spec, action, policies } = reconciliationScheduleParts(config);
+async function upsertSchedule(client: Client, scheduleId: string, parts: ScheduleParts): Promise<'created' | 'updated'> {
+  const { spec, action, policies } = parts;
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
-    logger.info({ schedule_id: scheduleId, cron: config.reconciliation.cron, timezone: config.reconciliation.timezone }, 'reconciliation schedule created');
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
@@ -48,6 +79,19 @@ export async function ensureReconciliationSchedule(client: Client, config: Confi
     policies: { ...previous.policies, ...policies },
     state: { paused: previous.state.paused, note: previous.state.note, remainingActions: previous.state.remainingActions },
   }));
-  logger.info({ schedule_id: scheduleId, cron: config.reconciliation.cron, timezone: config.reconciliation.timezone }, 'reconciliation schedule updated');
   return 'updated';
+}
+
+export async function ensureReconciliationSchedule(client: Client, config: Config, logger: Logger): Promise<'created' | 'updated'> {
+  const r = config.reconciliation;
+  const outcome = await upsertSchedule(client, r.scheduleId, reconciliationScheduleParts(config));
+  logger.info({ schedule_id: r.scheduleId, cron: r.cron, timezone: r.timezone }, `reconciliation schedule ${outcome}`);
+  return outcome;
+}
+
+export async function ensureRetentionSchedule(client: Client, config: Config, logger: Logger): Promise<'created' | 'updated'> {
+  const r = config.retention;
+  const outcome = await upsertSchedule(client, r.scheduleId, retentionScheduleParts(config));
+  logger.info({ schedule_id: r.scheduleId, cron: r.cron, timezone: r.timezone, retention_ms: r.windowMs }, `retention schedule ${outcome}`);
+  return outcome;
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
-import { ensureReconciliationSchedule } from './schedules';
+import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
 
 const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -47,14 +47,18 @@ export interface StartWorkerOptions {
    * `start` commands; off by default so tests (which share one Temporal server) opt in.
    */
   reconciliationSchedule?: boolean;
+  /** Create or update the daily retention purge Schedule before polling (same reasoning). */
+  retentionSchedule?: boolean;
 }
 
 export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
   installTemporalRuntime(logger, opts.sdkMetricsPort);
   const connection = await connectWorkerConnection(config.temporal);
-  if (opts.reconciliationSchedule) {
-    await ensureReconciliationSchedule(new Client({ connection, namespace: config.temporal.namespace }), config, logger);
+  if (opts.reconciliationSchedule || opts.retentionSchedule) {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    if (opts.reconciliationSchedule) await ensureReconciliationSchedule(client, config, logger);
+    if (opts.retentionSchedule) await ensureRetentionSchedule(client, config, logger);
   }
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
   const worker = await Worker.create({
