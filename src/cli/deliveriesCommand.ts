@@ -1,31 +1,14 @@
 import { Option, type Command } from 'commander';
-import { parseDurationMs } from '../config';
 import type { DeliveryStatus } from '../db/schema';
 import { listDeliveries } from '../delivery/eventView';
 import { findRedrivable, redriveDelivery, redriveMatching, type RedriveOutcome } from '../delivery/redrive';
 import { CliExitError } from './cliError';
 import { printJson, printTable } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';
+import { parseLimit, parseSince } from './options';
 import { ProgressBar } from './progress';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'dead_lettered', 'waiting_circuit'];
-
-/** `--since` takes an ISO timestamp or a look-back duration (`24h`, `30m`, `7d`). */
-export function parseSince(value: string, now = Date.now()): Date {
-  try {
-    return new Date(now - parseDurationMs(value));
-  } catch {
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime())) throw new CliExitError(`--since: not a timestamp or duration: ${value}`, 2);
-    return d;
-  }
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliExitError(`--limit must be an integer between 1 and 10000`, 2);
-  return n;
-}
 
 export function registerDeliveriesCommands(program: Command, env: CliEnvironment): void {
   const { io } = env;

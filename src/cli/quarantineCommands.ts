@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { QuarantineStatus } from '../db/schema';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from '../delivery/quarantineReview';
 import { CliExitError } from './cliError';
+import { parseLimit } from './options';
 import { printJson, printTable } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';
 
@@ -20,7 +21,7 @@ export function registerQuarantineCommands(program: Command, env: CliEnvironment
     .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
       if (opts.status && !STATUSES.includes(opts.status as QuarantineStatus)) throw new CliExitError(`--status must be one of ${STATUSES.join(', ')}`, 2);
       return withOperator(env, async (ctx) => {
-        const rows = await listQuarantine(ctx.db, {}, opts.status as QuarantineStatus | undefined, Number(opts.limit));
+        const rows = await listQuarantine(ctx.db, {}, opts.status as QuarantineStatus | undefined, parseLimit(opts.limit));
         if (opts.json) return printJson(io, rows);
         printTable(io, rows, ['id', 'status', 'reason', 'partner_id', 'event_type', 'call_id', 'created_at', 'released_tenant_id'], '(quarantine is empty)');
       });

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema';
 import { listIncidents, resolveIncident } from '../reconciliation/incidents';
 import { startReconciliation } from '../reconciliation/startReconciliation';
 import { CliExitError } from './cliError';
+import { parseLimit } from './options';
 import { printJson, printTable } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';
 
@@ -55,7 +56,7 @@ export function registerReconciliationCommands(program: Command, env: CliEnviron
     .action(async (opts: { status?: string; partner?: string; limit: string; json?: boolean }) => {
       if (opts.status && opts.status !== 'open' && opts.status !== 'resolved') throw new CliExitError('--status must be open or resolved', 2);
       return withOperator(env, async (ctx) => {
-        const rows = await listIncidents(ctx.db, { partnerId: opts.partner, status: opts.status as 'open' | 'resolved' | undefined, limit: Number(opts.limit) });
+        const rows = await listIncidents(ctx.db, { partnerId: opts.partner, status: opts.status as 'open' | 'resolved' | undefined, limit: parseLimit(opts.limit) });
         if (opts.json) return printJson(io, rows);
         printTable(io, rows, ['id', 'status', 'severity', 'partner_id', 'created_at', 'summary'], '(no incidents)');
       });

@@ -5,6 +5,7 @@ import { decodeHistoryJson, workflowIdOf } from '../replay/historyJson';
 import { fetchHistoriesByQuery, fetchHistory, replayHistories, type HistoryToReplay, type ReplayOutcome } from '../replay/replayHistories';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { CliExitError } from './cliError';
+import { parseLimit } from './options';
 import { printJson, type CliIO } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';
 
@@ -79,7 +80,7 @@ export function registerReplayCommand(program: Command, env: CliEnvironment): vo
           });
         } else {
           const client = await ctx.temporal();
-          histories = workflowId ? [await fetchHistory(client, workflowId)] : fetchHistoriesByQuery(client, opts.query!, Number(opts.limit));
+          histories = workflowId ? [await fetchHistory(client, workflowId)] : fetchHistoriesByQuery(client, opts.query!, parseLimit(opts.limit));
         }
         report(env.io, await replayHistories(histories, workflowsPath), opts.json);
       });
