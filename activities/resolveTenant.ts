@@ -9,7 +9,7 @@ export type ResolveTenantResult =
   | { outcome: 'conflict'; reason: string; detail: Record<string, unknown> }
   | { outcome: 'unresolved'; keys: ResolutionKey[] };
 
-export function resolveTenantActivities({ db, logger }: ActivityDeps, cache = new TenantRouteCache()) {
+export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, cache = new TenantRouteCache()) {
   async function lookup(partnerId: string, key: ResolutionKey, useCache: boolean): Promise<KeyLookup> {
     if (key.kind === 'tenant_id') {
       const tenant = await db
@@ -113,6 +113,7 @@ export function resolveTenantActivities({ db, logger }: ActivityDeps, cache = ne
           .execute();
       });
       logger.warn({ event_id: input.eventId, reason: input.reason, outcome: 'quarantined' }, 'event quarantined');
+      metrics.quarantined.inc({ reason: input.reason });
     },
   };
 }

@@ -64,6 +64,7 @@ const EnvSchema = z.object({
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_METRICS_PORT: int(0).default(9464),
+  WORKER_SDK_METRICS_PORT: int(1).optional(),
 
   INGEST_MAX_BODY_BYTES: int(1024).default(1024 * 1024),
   INGEST_SIGNATURE_TOLERANCE: duration.default(5 * 60_000),
@@ -127,7 +128,10 @@ export interface Config {
     apiKey?: string;
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** The worker's /metrics (Switchboard metrics and, merged in, the Temporal SDK's); 0 = off. */
   workerMetricsPort: number;
+  /** Loopback port of the SDK's own Prometheus exporter, merged into the worker's /metrics. */
+  workerSdkMetricsPort: number;
   ingest: {
     maxBodyBytes: number;
     signatureToleranceMs: number;
@@ -219,6 +223,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
     },
     logLevel: e.LOG_LEVEL,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? e.WORKER_METRICS_PORT + 1,
     ingest: {
       maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
       signatureToleranceMs: e.INGEST_SIGNATURE_TOLERANCE,

@@ -6,8 +6,9 @@ export type { Logger };
  * Structured JSON logs. Secrets must never reach a log line: the redact list is a safety net for
  * the header and field names that carry them, not a licence to log whole request objects.
  */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+/** `destination` defaults to stdout; the CLI passes stderr so its stdout stays pure data. */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'switchboard', ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -28,5 +29,6 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,13 +1,48 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Current counts read from Postgres at scrape time (the API server registers the reader). */
+export interface DatabaseSnapshot {
+  openCircuits: number;
+  openQuarantine: number;
+  deadLettered: number;
+}
+
 /**
  * Prometheus metrics, one registry per process (server or worker). Names are the contract with
- * dashboards and docs/operations.md: change them only with the runbook.
+ * dashboards and docs/operations.md: change them only with the runbook. Which process exposes
+ * which metric is listed there too (counters live where the work happens: ingest in the server,
+ * deliveries and reconciliation in the worker).
  */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+
+  // State gauges (open circuits, quarantine, dead letters) are counted in Postgres when scraped:
+  // always true across any number of workers, and nothing to keep in sync on every transition.
+  // One query per scrape serves all three gauges.
+  let readSnapshot: (() => Promise<DatabaseSnapshot>) | undefined;
+  let inFlight: { at: number; snapshot: Promise<DatabaseSnapshot> } | undefined;
+  const snapshot = (): Promise<DatabaseSnapshot> | undefined => {
+    if (!readSnapshot) return undefined;
+    if (!inFlight || Date.now() - inFlight.at > 1_000) inFlight = { at: Date.now(), snapshot: readSnapshot() };
+    return inFlight.snapshot;
+  };
+  const fromSnapshot = (pick: keyof DatabaseSnapshot) =>
+    async function collect(this: Gauge) {
+      const s = snapshot();
+      if (!s) return;
+      try {
+        this.set((await s)[pick]);
+      } catch {
+        // Postgres unreachable: keep the last value rather than fail the whole scrape.
+      }
+    };
+
   const m = {
+    /** The API server calls this once; until then the state gauges stay at 0 and are not queried. */
+    useDatabaseSnapshot(reader: () => Promise<DatabaseSnapshot>) {
+      readSnapshot = reader;
+    },
     registry,
     ingestTotal: new Counter({
       name: 'switchboard_ingest_total',
@@ -64,8 +99,21 @@ export function createMetrics() {
     }),
     openCircuits: new Gauge({
       name: 'switchboard_open_circuits',
-      help: 'Endpoints whose circuit breaker is currently open',
+      help: 'Endpoints whose circuit breaker is currently open or half-open (counted in Postgres at scrape)',
       registers: [registry],
+      collect: fromSnapshot('openCircuits'),
+    }),
+    quarantineOpen: new Gauge({
+      name: 'switchboard_quarantine_open',
+      help: 'Quarantined events waiting for review (counted in Postgres at scrape)',
+      registers: [registry],
+      collect: fromSnapshot('openQuarantine'),
+    }),
+    deadLetterBacklog: new Gauge({
+      name: 'switchboard_dead_letter_backlog',
+      help: 'Deliveries dead-lettered now, waiting for a redrive (counted in Postgres at scrape)',
+      registers: [registry],
+      collect: fromSnapshot('deadLettered'),
     }),
     reconciliationMissingRatio: new Gauge({
       name: 'switchboard_reconciliation_missing_ratio',

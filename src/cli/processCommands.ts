@@ -8,6 +8,7 @@ import { startWorker } from '../temporal/worker';
 import { onShutdown } from './shutdown';
 import { WorkflowStarter } from '../ingest/workflowStarter';
 import { lazyClient } from '../temporal/connection';
+import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
 
 export function registerProcessCommands(program: Command): void {
   program
@@ -65,7 +66,13 @@ export function registerProcessCommands(program: Command): void {
     .description('Run a Temporal worker (event, delivery and reconciliation workflows); stateless, scale horizontally')
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
-      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsPort: core.config.workerMetricsPort, reconciliationSchedule: true, retentionSchedule: true });
+      const { workerMetricsPort, workerSdkMetricsPort } = core.config;
+      // The SDK's exporter stays on loopback; the worker's /metrics serves it merged with ours.
+      const sdkMetricsAddress = workerMetricsPort ? `127.0.0.1:${workerSdkMetricsPort}` : undefined;
+      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsAddress, reconciliationSchedule: true, retentionSchedule: true });
+      const metricsServer = workerMetricsPort
+        ? await startWorkerMetricsServer({ port: workerMetricsPort, registry: core.metrics.registry, sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`, logger: core.logger })
+        : undefined;
       // Workers sweep the outbox too, so acknowledged events get started even while no API
       // server is running (e.g. servers scaled to zero after an incident).
       const temporal = lazyClient(core.config.temporal);
@@ -73,6 +80,7 @@ export function registerProcessCommands(program: Command): void {
       sweeper.startSweeper();
       onShutdown(async () => {
         await sweeper.stop();
+        await metricsServer?.close();
         await worker.shutdown();
         await temporal.connection.close();
         await core.database.close();

@@ -104,19 +104,34 @@ export interface BulkRedriveFilter {
   limit: number;
 }
 
-/** Redrives every dead-lettered delivery matching the filter (within the caller's scope). */
-export async function redriveMatching(deps: RedriveDeps, filter: BulkRedriveFilter, scope: RowScope): Promise<RedriveOutcome[]> {
-  let q = deps.db.selectFrom('deliveries').select('id').where('status', '=', 'dead_lettered').orderBy('updated_at').limit(filter.limit);
+/** The dead-lettered deliveries a bulk redrive would take, oldest first (also `--dry-run`). */
+export async function findRedrivable(db: Kysely<Database>, filter: BulkRedriveFilter, scope: RowScope): Promise<string[]> {
+  let q = db.selectFrom('deliveries').select('id').where('status', '=', 'dead_lettered').orderBy('updated_at').limit(filter.limit);
   if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);
   if (scope.tenantId) q = q.where('tenant_id', '=', scope.tenantId);
   if (filter.tenant_id) q = q.where('tenant_id', '=', filter.tenant_id);
   if (filter.endpoint_id) q = q.where('endpoint_id', '=', filter.endpoint_id);
-  const ids = await q.execute();
+  return (await q.execute()).map((r) => r.id);
+}
+
+/**
+ * Redrives every dead-lettered delivery matching the filter (within the caller's scope).
+ * `onProgress` is told the total once and then each outcome (the CLI draws a progress bar).
+ */
+export async function redriveMatching(
+  deps: RedriveDeps,
+  filter: BulkRedriveFilter,
+  scope: RowScope,
+  onProgress?: { start?(total: number): void; done?(outcome: RedriveOutcome | undefined): void },
+): Promise<RedriveOutcome[]> {
+  const ids = await findRedrivable(deps.db, filter, scope);
+  onProgress?.start?.(ids.length);
   const out: RedriveOutcome[] = [];
   // Sequential on purpose: a bulk redrive should not stampede Temporal or the endpoint.
-  for (const { id } of ids) {
+  for (const id of ids) {
     const r = await redriveDelivery(deps, id, scope);
     if (r) out.push(r);
+    onProgress?.done?.(r);
   }
   return out;
 }

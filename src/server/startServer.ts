@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
 import { PartnerSecretCache } from '../ingest/partnerSecrets';
 import { WorkflowStarter } from '../ingest/workflowStarter';
+import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
 import type { AppContext } from './context';
@@ -31,6 +32,8 @@ export async function startServer(core: CoreServices, opts: { sweeper?: boolean 
     metrics: core.metrics,
     partnerSecrets: new PartnerSecretCache(core.database.db, core.secretBox),
   };
+  // The server owns the state gauges (open circuits, quarantine, dead-letter backlog).
+  core.metrics.useDatabaseSnapshot(() => readDatabaseSnapshot(ctx.db));
   const starter = new WorkflowStarter(ctx.db, temporal, config, core.logger, core.metrics);
   if (opts.sweeper !== false) starter.startSweeper();
   const app = createApp(ctx, starter);

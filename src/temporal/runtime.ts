@@ -5,10 +5,12 @@ let installed = false;
 
 /**
  * The SDK's process-wide runtime: its logs go to our pino logger (structured, same level), and
- * the Rust core exposes its own Prometheus metrics (task latencies, poll/slot gauges) when a port
- * is given. Installable once per process, before the first worker or native connection.
+ * the Rust core exposes its own Prometheus metrics (task latencies, poll/slot gauges) when an
+ * address is given (`host:port`; the worker binds it on loopback and merges it into its own
+ * /metrics, see workerMetricsServer.ts). Installable once per process, before the first worker or
+ * native connection.
  */
-export function installTemporalRuntime(logger: Logger, metricsPort?: number): void {
+export function installTemporalRuntime(logger: Logger, metricsBindAddress?: string): void {
   if (installed) return;
   installed = true;
   const level = (logger.level === 'silent' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
@@ -19,6 +21,6 @@ export function installTemporalRuntime(logger: Logger, metricsPort?: number): vo
   });
   Runtime.install({
     logger: sdkLogger,
-    telemetryOptions: metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : undefined,
+    telemetryOptions: metricsBindAddress ? { metrics: { prometheus: { bindAddress: metricsBindAddress } } } : undefined,
   });
 }

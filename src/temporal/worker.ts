@@ -41,7 +41,8 @@ export interface RunningWorker {
 }
 
 export interface StartWorkerOptions {
-  sdkMetricsPort?: number;
+  /** `host:port` for the Temporal SDK's Prometheus exporter (the `worker` command: loopback). */
+  sdkMetricsAddress?: string;
   /**
    * Create or update the daily reconciliation Schedule before polling. On for the `worker` and
    * `start` commands; off by default so tests (which share one Temporal server) opt in.
@@ -53,7 +54,7 @@ export interface StartWorkerOptions {
 
 export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
-  installTemporalRuntime(logger, opts.sdkMetricsPort);
+  installTemporalRuntime(logger, opts.sdkMetricsAddress);
   const connection = await connectWorkerConnection(config.temporal);
   if (opts.reconciliationSchedule || opts.retentionSchedule) {
     const client = new Client({ connection, namespace: config.temporal.namespace });

@@ -5,7 +5,8 @@ import { decodeHistory } from '../histories/historyFile';
 
 /**
  * Replays every history captured from real runs (test/histories/*.json, written by the delivery
- * integration tests with CAPTURE_HISTORIES=1) against the current workflow code. A change that
+ * and CLI integration tests with CAPTURE_HISTORIES=1, `npm run capture-histories`) against the
+ * current workflow code. A change that
  * would break workflows in flight (reordered activities, a new timer without `patched()`) fails
  * here with a DeterminismViolationError instead of in production.
  */
@@ -18,7 +19,7 @@ describe('workflow replay of stored histories', () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   });
 
-  it('covers the delivered, retried, dead-lettered, redriven and quarantined paths', () => {
+  it('covers the delivered, retried, dead-lettered, redriven, quarantined and reconciliation paths', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'event-delivered.json',
@@ -29,6 +30,7 @@ describe('workflow replay of stored histories', () => {
         'event-quarantined.json',
         'event-released.json',
         'delivery-circuit-open.json',
+        'reconciliation-incident.json',
       ]),
     );
   });

@@ -1,7 +1,6 @@
 import type { Router } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../../errors';
+import { listIncidents, resolveIncident } from '../../reconciliation/incidents';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute } from '../route';
@@ -68,10 +67,7 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ query, principal }) => {
       const partnerId = partnerScope(principal, query.partner_id);
-      let q = ctx.db.selectFrom('incidents').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit);
-      if (partnerId) q = q.where('partner_id', '=', partnerId);
-      if (query.status) q = q.where('status', '=', query.status);
-      const rows = await q.execute();
+      const rows = await listIncidents(ctx.db, { partnerId: partnerId ?? undefined, status: query.status, limit: query.limit });
       return { status: 200, body: { data: rows.map(toIncident) } };
     },
   );
@@ -93,26 +89,10 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, body, principal }) => {
-      const id = params['id']!;
-      const existing = await ctx.db.selectFrom('incidents').select(['id', 'partner_id', 'status']).where('id', '=', id).executeTakeFirst();
-      if (!existing || (principal.kind === 'partner' && existing.partner_id !== principal.partnerId)) throw new NotFoundError('incident');
-      const row = await ctx.db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('incidents')
-          .set({ status: 'resolved', resolved_at: sql`now()`, resolution_note: body.note ?? null })
-          .where('id', '=', id)
-          .where('status', '=', 'open')
-          .returningAll()
-          .executeTakeFirst();
-        if (!updated) return undefined;
-        await trx
-          .insertInto('operational_events')
-          .values({ partner_id: updated.partner_id, tenant_id: null, type: 'incident.resolved', detail: JSON.stringify({ incident_id: id, note: body.note ?? null, by: principal.kind }) })
-          .execute();
-        return updated;
-      });
-      if (!row) throw new ConflictError('incident is already resolved');
-      ctx.logger.info({ incident_id: id, partner_id: row.partner_id, by: principal.kind }, 'incident resolved');
+      const row = await resolveIncident(
+        { db: ctx.db, logger: ctx.logger },
+        { id: params['id']!, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
+      );
       return { status: 200, body: toIncident(row) };
     },
   );

@@ -1,8 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError, UnavailableError, ValidationError } from '../../errors';
-import { newId } from '../../ids';
-import type { reconciliationWorkflow } from '../../../workflows/reconciliationWorkflow';
+import { NotFoundError } from '../../errors';
+import { startReconciliation } from '../../reconciliation/startReconciliation';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute } from '../route';
@@ -95,36 +94,8 @@ export function reconciliationRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ body, principal }) => {
       const partnerId = partnerScope(principal, body.partner_id);
-      if (partnerId) {
-        const exists = await ctx.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
-        if (!exists) throw new ValidationError('unknown partner_id', [{ field: 'partner_id', message: 'no such partner' }]);
-      }
-      const window = { from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() };
-      const id = newId('rec');
-      const workflowId = `reconciliation-${id}`;
-      await ctx.db
-        .insertInto('reconciliation_runs')
-        .values({ id, partner_id: partnerId, window_from: window.from, window_to: window.to, workflow_id: workflowId })
-        .execute();
-      const r = ctx.config.reconciliation;
-      try {
-        await ctx.temporal.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
-          taskQueue: ctx.config.temporal.taskQueue,
-          workflowId,
-          args: [{ window, partnerId, runId: id, pageSize: r.pageSize, pagesPerRun: r.pagesPerRun }],
-          staticSummary: `Reconcile ${partnerId ?? 'all partners'} ${window.from} .. ${window.to}`,
-        });
-      } catch (err) {
-        ctx.logger.error({ err, run_id: id }, 'could not start reconciliation workflow');
-        await ctx.db.updateTable('reconciliation_runs').set({ status: 'failed', error: 'workflow could not be started' }).where('id', '=', id).execute();
-        throw new UnavailableError('Temporal unavailable; reconciliation not started');
-      }
-      ctx.logger.info({ run_id: id, workflow_id: workflowId, partner_id: partnerId, ...window }, 'reconciliation started');
-      return {
-        status: 202,
-        body: { id, workflow_id: workflowId, status: 'running', window_from: window.from, window_to: window.to, partner_id: partnerId },
-        headers: { location: `/v1/reconciliations/${id}` },
-      };
+      const started = await startReconciliation(ctx, { from: body.from, to: body.to, partnerId });
+      return { status: 202, body: started, headers: { location: `/v1/reconciliations/${started.id}` } };
     },
   );
 
