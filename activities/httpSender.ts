@@ -1,4 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { isPrivateAddress } from '../src/net/addressPolicy';
 
@@ -11,8 +12,15 @@ export class DestinationForbiddenError extends Error {
   override name = 'DestinationForbiddenError';
 }
 
+/**
+ * The policy each agent was created with. Node dials IP-literal hosts without any DNS lookup, so
+ * the lookup hook above never sees `http://127.0.0.1/` or `http://[::1]/`; sendWebhook checks
+ * literal hosts against the same policy before dialling.
+ */
+const privateNetworkAllowed = new WeakMap<Agent, boolean>();
+
 export function createDeliveryAgent(allowPrivateNetwork: boolean): Agent {
-  return new Agent({
+  const agent = new Agent({
     connections: 64,
     pipelining: 1,
     keepAliveTimeout: 10_000,
@@ -33,6 +41,17 @@ export function createDeliveryAgent(allowPrivateNetwork: boolean): Agent {
       },
     },
   });
+  privateNetworkAllowed.set(agent, allowPrivateNetwork);
+  return agent;
+}
+
+/** Refuses a URL whose host is a private IP literal (the case the DNS hook cannot see). */
+export function assertLiteralHostAllowed(url: string, allowPrivateNetwork: boolean): void {
+  if (allowPrivateNetwork) return;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host)) {
+    throw new DestinationForbiddenError(`${host} is a private, loopback or link-local address`);
+  }
 }
 
 export interface SendResult {
@@ -51,6 +70,7 @@ export async function sendWebhook(
   body: string,
   timeoutMs: number,
 ): Promise<SendResult> {
+  assertLiteralHostAllowed(url, privateNetworkAllowed.get(agent) ?? false);
   const signal = AbortSignal.timeout(timeoutMs);
   const res = await request(url, {
     method: 'POST',

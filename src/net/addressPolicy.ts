@@ -35,6 +35,13 @@ export function isPrivateAddress(address: string): boolean {
     const a = address.toLowerCase();
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
     if (mapped) return isPrivateAddress(mapped[1]!);
+    // WHATWG URL normalises ::ffff:127.0.0.1 to ::ffff:7f00:1; judge the embedded IPv4 address.
+    const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
+    if (mappedHex) {
+      const hi = parseInt(mappedHex[1]!, 16);
+      const lo = parseInt(mappedHex[2]!, 16);
+      return isPrivateAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
     if (a === '::' || a === '::1') return true;
     const first = parseInt(a.split(':')[0] || '0', 16);
     if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local

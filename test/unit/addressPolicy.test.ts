@@ -1,3 +1,4 @@
+import { assertLiteralHostAllowed } from '../../activities/httpSender';
 import { checkEndpointUrl, isPrivateAddress } from '../../src/net/addressPolicy';
 
 describe('delivery address policy', () => {
@@ -37,5 +38,20 @@ describe('delivery address policy', () => {
     expect(checkEndpointUrl('not a url', false)).toMatchObject({ ok: false });
     // Local development and tests deliver to 127.0.0.1 over http.
     expect(checkEndpointUrl('http://127.0.0.1:8080/hook', true).ok).toBe(true);
+  });
+});
+
+describe('literal hosts at delivery time', () => {
+  it.each(['http://127.0.0.1:8080/x', 'http://2130706433/', 'http://0x7f.1/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/latest'])(
+    'refuses %s unless private networks are allowed',
+    (url) => {
+      expect(() => assertLiteralHostAllowed(url, false)).toThrow(/private, loopback or link-local/);
+      expect(() => assertLiteralHostAllowed(url, true)).not.toThrow();
+    },
+  );
+
+  it('leaves public literals and hostnames to the DNS-time check', () => {
+    expect(() => assertLiteralHostAllowed('https://93.184.216.34/', false)).not.toThrow();
+    expect(() => assertLiteralHostAllowed('https://example.com/', false)).not.toThrow();
   });
 });
