@@ -2,6 +2,7 @@ import { Kysely, Migrator, type Migration, type MigrationResultSet } from 'kysel
 import * as m0001 from './migrations/0001_initial';
 import * as m0002 from './migrations/0002_test_event_source';
 import * as m0005 from './migrations/0005_reconciliation';
+import * as m0007 from './migrations/0007_outbox_claims';
 import * as m0006 from './migrations/0006_retention';
 
 /**
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_test_event_source': m0002,
   '0005_reconciliation': m0005,
   '0006_retention': m0006,
+  '0007_outbox_claims': m0007,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -30,6 +30,12 @@ export interface PersistResult {
 }
 
 /**
+ * The caller starts the workflow right after the commit, so the row is born claimed for that
+ * long; if the caller dies or fails, the claim lapses (or is released) and a sweeper takes over.
+ */
+export const START_CLAIM_SECONDS = 15;
+
+/**
  * Receipt + event + `received` checkpoint + per-call state in ONE statement (so one round trip, and atomic): the event is
  * inserted under its UNIQUE (partner, call_id, event) key or found; a receipt is appended either
  * way; call state only ever moves forward in occurred_at, so late events cannot rewind it.
@@ -41,9 +47,10 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
   const query = sql<{ id: string; workflow_id: string; inserted: boolean; workflow_started: boolean }>`
     with ins as (
       insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
-                          occurred_at, payload, source, workflow_id)
+                          occurred_at, payload, source, workflow_id, start_claimed_until)
       values (${eventId}, ${input.partnerId}, ${input.callId}, ${input.eventType}, ${input.terminal},
-              null, ${input.voiceSessionId}, ${input.occurredAt}, ${payload}::jsonb, ${input.source}, ${input.workflowId})
+              null, ${input.voiceSessionId}, ${input.occurredAt}, ${payload}::jsonb, ${input.source}, ${input.workflowId},
+              now() + make_interval(secs => ${START_CLAIM_SECONDS}))
       on conflict on constraint events_dedupe_key do nothing
       returning id, workflow_id, true as inserted, false as workflow_started, occurred_at
     ),

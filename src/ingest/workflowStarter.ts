@@ -5,13 +5,15 @@ import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
+import { START_CLAIM_SECONDS } from './persistEvent';
 
 /**
  * One start attempt's deadline. Without it the client's gRPC retries keep a start against a
  * stopped Temporal pending for ~20 s, holding an in-flight slot and blocking the sweeper behind a
- * row that may not be the most urgent one; a quick failure leaves the row to the next sweep.
+ * row that may not be the most urgent one; a failure releases the row to the next sweep. Long
+ * enough that a busy (not dead) Temporal is not mistaken for a dead one.
  */
-const START_DEADLINE_MS = 3_000;
+const START_DEADLINE_MS = 10_000;
 
 /**
  * Starts event workflows after ingest has committed and answered. Bounded: past
@@ -65,9 +67,23 @@ export class WorkflowStarter {
   startSoon(event: StartableEvent): void {
     this.depthDelta++;
     if (!this.temporalHealthy || this.inflight >= this.config.ingest.maxInflightStarts || this.inflightIds.has(event.id)) {
+      // Persisted rows are born claimed by this process (persistEvent): hand it to the sweepers now.
+      void this.releaseClaim(event.id, false);
       return;
     }
     void this.start(event);
+  }
+
+  /** Gives a row back to the sweepers (after a failed or skipped start). Never throws. */
+  private async releaseClaim(eventId: string, failedAttempt: boolean): Promise<void> {
+    await this.db
+      .updateTable('events')
+      .set({ start_claimed_until: null, ...(failedAttempt ? { start_attempts: sql`start_attempts + 1` } : {}) })
+      .where('id', '=', eventId)
+      .where('workflow_started_at', 'is', null)
+      .execute()
+      .then(() => undefined)
+      .catch((e: unknown) => this.logger.warn({ err: e, event_id: eventId }, 'could not release the start claim; it lapses on its own'));
   }
 
   private async start(event: StartableEvent): Promise<boolean> {
@@ -86,12 +102,7 @@ export class WorkflowStarter {
       // timed out may still have happened: the retry then gets "already started" and marks it.)
       this.temporalHealthy = false;
       this.logger.warn({ err, event_id: event.id, workflow_id: event.workflow_id }, 'workflow start failed; left in outbox');
-      await this.db
-        .updateTable('events')
-        .set({ start_attempts: sql`start_attempts + 1` })
-        .where('id', '=', event.id)
-        .execute()
-        .catch((e: unknown) => this.logger.warn({ err: e, event_id: event.id }, 'could not count start attempt'));
+      await this.releaseClaim(event.id, true);
       return false;
     } finally {
       this.inflight--;
@@ -128,28 +139,37 @@ export class WorkflowStarter {
   }
 
   /**
-   * One sweep: start the oldest unstarted events, terminal ones first. Safe to run in every
-   * process at once: starting an already-started workflow is a no-op.
+   * One sweep: claim and start the oldest unclaimed unstarted events, terminal ones first. Safe to
+   * run in every server and worker at once: rows are claimed with SKIP LOCKED under a lease, so
+   * each is started by one process (and starting an already-started workflow is a no-op anyway).
    */
-  async sweep(limit = 500): Promise<number> {
+  async sweep(limit = 200): Promise<number> {
     const depth = await this.countOutbox();
     if (depth === 0) return 0;
-    const rows = await this.db
-      .selectFrom('events')
-      .select(['id', 'partner_id', 'call_id', 'event_type', 'terminal', 'workflow_id'])
-      .where('workflow_started_at', 'is', null)
-      .where('received_at', '<', sql<Date>`now() - interval '1 second'`)
-      .orderBy('terminal', 'desc')
-      .orderBy('received_at')
-      .limit(limit)
-      .execute();
+    const claimed = await sql<StartableEvent & { received_at: Date }>`
+      update events set start_claimed_until = now() + make_interval(secs => ${START_CLAIM_SECONDS})
+      where id in (
+        select id from events
+        where workflow_started_at is null and (start_claimed_until is null or start_claimed_until < now())
+        order by terminal desc, received_at
+        limit ${limit}
+        for update skip locked
+      )
+      returning id, partner_id, call_id, event_type, terminal, workflow_id, received_at`.execute(this.db);
+    const rows = claimed.rows.sort(
+      (a, b) => Number(b.terminal) - Number(a.terminal) || a.received_at.getTime() - b.received_at.getTime(),
+    );
     let started = 0;
     const concurrency = Math.max(1, Math.min(32, this.config.ingest.maxInflightStarts));
     for (let i = 0; i < rows.length; i += concurrency) {
       const batch = rows.slice(i, i + concurrency).filter((r) => !this.inflightIds.has(r.id));
       const results = await Promise.all(batch.map((r) => this.start(r)));
       started += results.filter(Boolean).length;
-      if (results.some((ok) => !ok)) break; // Temporal is struggling; try again next sweep
+      if (results.some((ok) => !ok)) {
+        // Temporal is struggling: give the rest back now rather than sit on their claims.
+        await Promise.all(rows.slice(i + concurrency).map((r) => this.releaseClaim(r.id, false)));
+        break;
+      }
     }
     await this.flush();
     if (started > 0) this.logger.info({ started, outbox_depth: depth }, 'outbox sweep started workflows');
