@@ -13,11 +13,14 @@ export class WorkerProcess {
   /** Every stdout line (pino JSON), across restarts; the secrets test scans them. */
   readonly lines: string[] = [];
 
-  constructor(private readonly env: Record<string, string>) {}
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly command: 'worker' | 'server' = 'worker',
+  ) {}
 
   async start(timeoutMs = 90_000): Promise<void> {
     const root = path.join(__dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), 'worker'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), this.command], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,10 +28,10 @@ export class WorkerProcess {
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${this.command} not ready within ${timeoutMs} ms`)), timeoutMs);
       const onLine = (line: string) => {
         this.lines.push(line);
-        if (line.includes('"worker started"')) {
+        if (line.includes(this.command === 'worker' ? '"worker started"' : '"API server listening"')) {
           clearTimeout(timer);
           resolve();
         }
@@ -40,7 +43,7 @@ export class WorkerProcess {
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal})`));
+        reject(new Error(`${this.command} exited before it was ready (code ${code}, signal ${signal})`));
       });
     });
     await ready;
