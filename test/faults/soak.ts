@@ -37,6 +37,17 @@ async function main(): Promise<void> {
   if (!cli) throw new Error('no temporal CLI: run `npm run temporal:provision`');
   const temporal = new TemporalDevServer({ cliPath: cli.path, port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(root, 'temporal.db'), headless: true, log });
   await Promise.all([postgres.start(), temporal.start()]);
+  try {
+    process.exitCode = await soak(postgres, temporal);
+  } finally {
+    await temporal.stop().catch(() => undefined);
+    await postgres.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Returns the exit code: 0 when nothing acknowledged was lost or delivered unacknowledged. */
+async function soak(postgres: LocalPostgres, temporal: TemporalDevServer): Promise<number> {
   const url = postgres.url('postgres');
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) });
   await migrateToLatest(db);
@@ -47,39 +58,41 @@ async function main(): Promise<void> {
   process.env['SWITCHBOARD_TEST_PG_ADMIN_URL'] = url;
   process.env['SWITCHBOARD_TEST_PG_TEMPLATE'] = 'template1';
   const f = await startFaultStack({ databaseUrl: url, temporalAddress: temporal.address });
-  const durationMs = minutes * 60_000;
-  const total = Math.max(1, Math.round((durationMs / 1000) * rate));
-  process.stdout.write(`soak: ${minutes} min, ${rate} events/s (${total} events), a fault every ${faultEvery / 1000} s\n`);
-  const load = runLoad({ api: () => f.stack.api, partnerId: f.partner.id, secret: f.partner.inbound_secret, total, durationMs, giveUpMs: 10 * 60_000 });
+  try {
+    const durationMs = minutes * 60_000;
+    const total = Math.max(1, Math.round((durationMs / 1000) * rate));
+    process.stdout.write(`soak: ${minutes} min, ${rate} events/s (${total} events), a fault every ${faultEvery / 1000} s\n`);
+    const load = runLoad({ api: () => f.stack.api, partnerId: f.partner.id, secret: f.partner.inbound_secret, total, durationMs, giveUpMs: 10 * 60_000 });
 
-  const faults: Array<[string, () => Promise<void>]> = [
-    ['worker kill -9', async () => { await f.worker.kill9(); await sleep(3_000); await f.worker.start(); }],
-    ['temporal down 20 s', async () => { await temporal.stop(); await sleep(20_000); await temporal.start(); }],
-    ['postgres restart', async () => { await postgres.stop(); await sleep(8_000); await postgres.start(); }],
-    ['receiver flapping 10 s', async () => { f.receiver.misbehave(flapping); await sleep(10_000); f.receiver.healthy(); }],
-  ];
-  const injected: string[] = [];
-  const deadline = Date.now() + durationMs;
-  for (let i = 0; Date.now() + faultEvery < deadline; i++) {
-    await sleep(faultEvery);
-    const [name, inject] = faults[i % faults.length]!;
-    process.stdout.write(`soak: ${new Date().toISOString()} injecting ${name}\n`);
-    await inject();
-    injected.push(name);
+    const faults: Array<[string, () => Promise<void>]> = [
+      ['worker kill -9', async () => { await f.worker.kill9(); await sleep(3_000); await f.worker.start(); }],
+      ['temporal down 20 s', async () => { await temporal.stop(); await sleep(20_000); await temporal.start(); }],
+      ['postgres restart', async () => { await postgres.stop(); await sleep(8_000); await postgres.start(); }],
+      ['receiver flapping 10 s', async () => { f.receiver.misbehave(flapping); await sleep(10_000); f.receiver.healthy(); }],
+    ];
+    const injected: string[] = [];
+    const deadline = Date.now() + durationMs;
+    for (let i = 0; Date.now() + faultEvery < deadline; i++) {
+      await sleep(faultEvery);
+      const [name, inject] = faults[i % faults.length]!;
+      process.stdout.write(`soak: ${new Date().toISOString()} injecting ${name}\n`);
+      await inject();
+      injected.push(name);
+    }
+    const result = await load;
+    await awaitDelivered(f.receiver, result.acks, 5 * 60_000);
+    const figures = tally(`soak ${minutes} min`, result, f.receiver);
+    printFigures(figures, { injected, refused: result.refused.length, abandoned: result.abandoned.length, deliveries: await deliveryStatusCounts(f.stack) });
+    return figures.lost === 0 && figures.unacknowledgedDelivered === 0 && result.refused.length === 0 ? 0 : 1;
+  } finally {
+    await f.close();
   }
-  const result = await load;
-  await awaitDelivered(f.receiver, result.acks, 5 * 60_000);
-  const figures = tally(`soak ${minutes} min`, result, f.receiver);
-  printFigures(figures, { injected, refused: result.refused.length, abandoned: result.abandoned.length, deliveries: await deliveryStatusCounts(f.stack) });
-
-  await f.close();
-  await temporal.stop();
-  await postgres.stop();
-  rmSync(root, { recursive: true, force: true });
-  process.exit(figures.lost === 0 && figures.unacknowledgedDelivered === 0 && result.refused.length === 0 ? 0 : 1);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`soak failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    process.stderr.write(`soak failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
