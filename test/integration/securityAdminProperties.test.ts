@@ -76,4 +76,24 @@ describe('admin API: bad input is refused with a clear 4xx and writes nothing', 
     expect(await tenancyRowCounts(stack)).toEqual(before);
     expect(await snapshot()).toEqual(rowsBefore); // updates changed nothing either
   });
+
+  it('list routes: bad query strings (limit out of range or not a number, bad cursor, unknown or repeated params) -> 4xx, never 5xx', async () => {
+    const lists = ['/v1/partners', '/v1/tenants', '/v1/api-keys', () => `/v1/tenants/${ids.tenant}/endpoints`]; // (the routing map list takes no query: it ignores one)
+    const badQuery = fc.oneof(
+      fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 501 }), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true })).map((n) => `limit=${n}`),
+      fc.string({ minLength: 1, maxLength: 12 }).filter((v) => !/^\s*\d+(\.0*)?\s*$/.test(v)).map((v) => `limit=${encodeURIComponent(v)}`),
+      fc.integer({ min: 1, max: 500 }).map((n) => `limit=${n}&limit=${n}`),
+      fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'limit' && k !== 'after' && k !== 'partner_id').map((k) => `${encodeURIComponent(k)}=1`),
+      fc.constantFrom('after=%00', `after=${'x'.repeat(5000)}`, 'after[]=a', 'limit[x]=1'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...lists), badQuery, async (list, q) => {
+        const path = typeof list === 'string' ? list : list();
+        const res = await (path.startsWith('/v1/partners') ? admin : partner).get(`${path}?${q}`);
+        expect({ q, path, status: res.status >= 400 && res.status < 500 ? '4xx' : res.status }).toEqual({ q, path, status: '4xx' });
+        expect(typeof res.body?.error?.code).toBe('string');
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
