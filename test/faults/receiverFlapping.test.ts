@@ -54,7 +54,7 @@ describe('fault: receiver flapping (errors, hangs past the timeout, dropped conn
     printFigures(figures, { flapRequests, failedAttemptsRecorded: failedAttempts, deliveries: await deliveryStatusCounts(f.stack) });
 
     // The flapping really happened and really failed attempts.
-    expect(flapRequests).toBeGreaterThan(8);
+    expect(flapRequests).toBeGreaterThanOrEqual(5);
     expect(failedAttempts).toBeGreaterThan(4);
     expect(figures.acknowledged).toBe(TOTAL);
     expect(figures.lost).toBe(0);
