@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   } finally {
     await temporal.stop().catch(() => undefined);
     await postgres.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    // Keep the data of a failed run for a post-mortem (restart Postgres/Temporal on these files).
+    if (process.exitCode === 0) rmSync(root, { recursive: true, force: true });
+    else process.stdout.write(`soak: data kept in ${root}\n`);
   }
 }
 
@@ -82,7 +84,25 @@ async function soak(postgres: LocalPostgres, temporal: TemporalDevServer): Promi
     const result = await load;
     await awaitDelivered(f.receiver, result.acks, 5 * 60_000);
     const figures = tally(`soak ${minutes} min`, result, f.receiver);
-    printFigures(figures, { injected, refused: result.refused.length, abandoned: result.abandoned.length, deliveries: await deliveryStatusCounts(f.stack) });
+    const endpoints = await f.stack.core.database.db.selectFrom('endpoints').select(['circuit_state', 'consecutive_failures', 'circuit_opened_at', 'enabled']).execute();
+    printFigures(figures, { injected, refused: result.refused.length, abandoned: result.abandoned.length, deliveries: await deliveryStatusCounts(f.stack), endpoints });
+    if (figures.lost > 0) {
+      // Where the undelivered ones are stuck: their delivery rows, attempts and workflow state.
+      const stuck = [...result.acks.keys()].filter((id) => !f.receiver.accepted.has(id)).slice(0, 3);
+      for (const eventId of stuck) {
+        const d = await f.stack.core.database.db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).execute();
+        const attempts = await f.stack.core.database.db.selectFrom('delivery_attempts').select(['attempt_number', 'status_code', 'error']).where('delivery_id', 'in', d.map((x) => x.id).concat('none')).execute();
+        const ev = await f.stack.core.database.db.selectFrom('events').select(['workflow_id', 'workflow_started_at', 'status']).where('id', '=', eventId).executeTakeFirst();
+        let wf = 'unknown';
+        try {
+          const desc = await f.stack.temporal.workflow.getHandle(ev!.workflow_id).describe();
+          wf = `${desc.status.name}, history ${desc.historyLength}`;
+        } catch (err) {
+          wf = (err as Error).message;
+        }
+        process.stdout.write(`[soak stuck] ${JSON.stringify({ eventId, event: ev, deliveries: d.map((x) => ({ status: x.status, attempts: x.attempt_count })), attempts, workflow: wf })}\n`);
+      }
+    }
     return figures.lost === 0 && figures.unacknowledgedDelivered === 0 && result.refused.length === 0 ? 0 : 1;
   } finally {
     await f.close();
