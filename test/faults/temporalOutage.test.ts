@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TemporalDevServer } from '../../src/dev/temporalDevServer';
+import { freePort } from '../support/ports';
+import { createTestDatabase } from '../support/testStack';
+import { awaitDelivered, printFigures, runLoad, sleep, tally } from './faultRun';
+import { deliveryStatusCounts, startFaultStack, type FaultStack } from './faultStack';
+
+const TOTAL = Number(process.env['FAULT_EVENTS'] ?? 150);
+const LOAD_MS = 15_000;
+const OUTAGE_MS = 20_000;
+
+/**
+ * A private Temporal dev server (the shared one serves other files) stopped for 20 s in the middle
+ * of the load and started again on the same port and SQLite file. Ingest must keep acknowledging
+ * (the event is committed in Postgres; the outbox starts its workflow later) and the worker child
+ * must ride out the outage and finish everything.
+ */
+describe('fault: Temporal down for 20 s mid-load', () => {
+  let temporal: TemporalDevServer;
+  let f: FaultStack;
+  let root: string;
+
+  beforeAll(async () => {
+    const cli = process.env['SWITCHBOARD_TEST_TEMPORAL_CLI'];
+    if (!cli) throw new Error('run through jest: globalSetup provides the Temporal CLI');
+    root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-fault-temporal-'));
+    temporal = new TemporalDevServer({
+      cliPath: cli,
+      port: await freePort(),
+      uiPort: await freePort(),
+      namespace: 'default',
+      dbFile: path.join(root, 'temporal.db'),
+      headless: true,
+      log: () => undefined,
+    });
+    await temporal.start();
+    f = await startFaultStack({ databaseUrl: await createTestDatabase(), temporalAddress: temporal.address });
+  });
+  afterAll(async () => {
+    await f?.close();
+    await temporal?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps acknowledging with 202 while Temporal is down and delivers every event after it returns', async () => {
+    const load = runLoad({ api: () => f.stack.api, partnerId: f.partner.id, secret: f.partner.inbound_secret, total: TOTAL, durationMs: LOAD_MS });
+    await sleep(LOAD_MS * 0.2);
+    await temporal.stop();
+    const downFrom = Date.now();
+    const deliveredWhenStopped = f.receiver.accepted.size;
+    await sleep(OUTAGE_MS);
+    const downUntil = Date.now();
+    await temporal.start();
+    const result = await load;
+
+    expect(result.refused).toEqual([]);
+    expect(result.abandoned).toEqual([]);
+    const duringOutage = result.attempts.filter((a) => a.startedAt >= downFrom && a.endedAt <= downUntil);
+    expect(duringOutage.length).toBeGreaterThan(TOTAL / 3);
+    // Acknowledged durably (committed, in the outbox) without Temporal.
+    expect(duringOutage.every((a) => a.status === 202)).toBe(true);
+
+    await awaitDelivered(f.receiver, result.acks, 90_000);
+    const figures = tally('temporal down 20 s', result, f.receiver);
+    printFigures(figures, { acknowledgedWhileDown: duringOutage.length, deliveredWhenStopped, deliveries: await deliveryStatusCounts(f.stack) });
+
+    expect(figures.acknowledged).toBe(TOTAL);
+    expect(figures.lost).toBe(0);
+    expect(figures.unacknowledgedDelivered).toBe(0);
+    expect(new Set(f.receiver.accepted.keys())).toEqual(new Set(result.acks.keys()));
+    expect(await deliveryStatusCounts(f.stack)).toEqual({ delivered: TOTAL });
+    const outbox = await f.stack.core.database.db.selectFrom('events').select('id').where('workflow_started_at', 'is', null).execute();
+    expect(outbox).toEqual([]);
+  });
+});
