@@ -46,6 +46,11 @@ export class TemporalDevServer {
       '--log-level', 'warn',
       // Task-queue priority (terminal events first under backlog) needs the new matcher on 1.29.
       '--dynamic-config-value', 'matching.useNewMatcher=true',
+      // WAL with synchronous=NORMAL: durable across a crash or kill -9 of the dev server (only an
+      // OS crash can lose the last transactions) and about twice the throughput of the default
+      // rollback journal with a full fsync per write (measured by bench/devServerThroughput.ts).
+      '--sqlite-pragma', 'journal_mode=WAL',
+      '--sqlite-pragma', 'synchronous=NORMAL',
       ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
     ];
     if (o.headless) args.push('--headless');
