@@ -19,7 +19,7 @@ export function createCoreServices(config: Config, component: string): CoreServi
   if (!config.encryptionKey) throw new ConfigError('SWITCHBOARD_ENCRYPTION_KEY is required (32 bytes, base64)');
   const logger = createLogger(config.logLevel, { component });
   const database = connectDatabase(config.database.url, config.database.poolSize, (err) =>
-    logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'idle database connection lost'),
+    logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'database connection lost'),
   );
   return { config, database, secretBox: new SecretBox(config.encryptionKey), logger, metrics: createMetrics() };
 }

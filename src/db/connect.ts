@@ -11,7 +11,7 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, poolSize = 10, onIdleError?: (err: Error) => void): DbHandle {
+export function connectDatabase(url: string, poolSize = 10, onConnectionError?: (err: Error) => void): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -19,8 +19,15 @@ export function connectDatabase(url: string, poolSize = 10, onIdleError?: (err: 
     // Fail fast rather than queue forever when Postgres is gone; ingest turns this into a 503.
     query_timeout: 30_000,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process.
-  pool.on('error', (err) => onIdleError?.(err));
+  // A connection lost while a client is checked out (Postgres restarted mid-query) makes pg emit
+  // 'error' on that client, and pg-pool only listens on idle clients: without a listener of our
+  // own that event is unhandled and takes the whole process down. The query itself still rejects
+  // (ingest answers 503, activities retry); here the loss is only logged.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => onConnectionError?.(err));
+  });
+  // The same loss on an idle client reaches the pool too; the client listener above has logged it.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
