@@ -63,7 +63,7 @@ export function registerProcessCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('Run a Temporal worker (event, delivery and reconciliation workflows); stateless, scale horizontally')
+    .description('Run a Temporal worker (event, delivery, reconciliation and retention workflows; creates their Schedules); stateless, scale horizontally')
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
       const { workerMetricsPort, workerSdkMetricsPort } = core.config;
