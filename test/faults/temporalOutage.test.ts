@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { TemporalDevServer } from '../../src/dev/temporalDevServer';
-import { freePort } from '../support/ports';
+import { startPrivateTemporal } from '../support/privateTemporal';
 import { createTestDatabase } from '../support/testStack';
 import { awaitDelivered, printFigures, runLoad, sleep, tally } from './faultRun';
 import { deliveryStatusCounts, startFaultStack, type FaultStack } from './faultStack';
@@ -23,19 +21,7 @@ describe('fault: Temporal down for 20 s mid-load', () => {
   let root: string;
 
   beforeAll(async () => {
-    const cli = process.env['SWITCHBOARD_TEST_TEMPORAL_CLI'];
-    if (!cli) throw new Error('run through jest: globalSetup provides the Temporal CLI');
-    root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-fault-temporal-'));
-    temporal = new TemporalDevServer({
-      cliPath: cli,
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dbFile: path.join(root, 'temporal.db'),
-      headless: true,
-      log: () => undefined,
-    });
-    await temporal.start();
+    ({ temporal, root } = await startPrivateTemporal('fault-temporal'));
     f = await startFaultStack({ databaseUrl: await createTestDatabase(), temporalAddress: temporal.address });
   });
   afterAll(async () => {

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { TemporalDevServer } from '../../src/dev/temporalDevServer';
 import { seedPartner } from '../support/fixtures';
-import { freePort } from '../support/ports';
+import { startPrivateTemporal } from '../support/privateTemporal';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { callEvent, eventually, postSigned } from './ingestHelpers';
 
@@ -20,19 +18,7 @@ describe('ingest while Temporal is down', () => {
   let root: string;
 
   beforeAll(async () => {
-    const cli = process.env['SWITCHBOARD_TEST_TEMPORAL_CLI'];
-    if (!cli) throw new Error('run through jest: globalSetup provides the Temporal CLI');
-    root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-ingest-temporal-'));
-    temporal = new TemporalDevServer({
-      cliPath: cli,
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dbFile: path.join(root, 'temporal.db'),
-      headless: true,
-      log: () => undefined,
-    });
-    await temporal.start();
+    ({ temporal, root } = await startPrivateTemporal('ingest-temporal'));
     stack = await startTestStack({
       env: { TEMPORAL_ADDRESS: temporal.address, INGEST_MAX_OUTBOX_DEPTH: '3', INGEST_MAX_INFLIGHT_STARTS: '1' },
     });
