@@ -204,7 +204,8 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       }
       logger.warn({ ...log, outcome: 'attempt_failed', error: errorText }, 'delivery attempt failed');
 
-      const detail = { attempt: attemptNumber, status_code: statusCode, error: errorText };
+      // retry_after_ms reaches the workflow: failure details survive conversion, nextRetryDelay does not.
+      const detail = { attempt: attemptNumber, status_code: statusCode, error: errorText, retry_after_ms: retryAfterMs ?? null };
       if (forbidden) throw permanentFailure(FailureType.DestinationForbidden, errorText ?? 'destination forbidden', detail);
       if (statusCode === null) throw retryableFailure(FailureType.DeliveryNetworkError, errorText ?? 'network error', detail);
       if (!isRetryableStatus(statusCode)) {

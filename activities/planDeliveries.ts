@@ -8,6 +8,7 @@ export interface PlannedDelivery {
   endpointId: string;
   /** Host only, for summaries: a URL's path or query may carry the receiver's token. */
   destination: string;
+  /** The id of this delivery's own workflow, if it gets one (`<event workflow id>:<endpoint id>`). */
   workflowId: string;
   maxAttempts: number | null;
   status: string;
@@ -25,7 +26,13 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
       eventType: string;
       /** The event workflow's id: each delivery's workflow is `<prefix>:<endpoint id>`. */
       workflowIdPrefix: string;
+      /**
+       * The event workflow makes the first attempt itself, so that is the workflow a delivery row
+       * points to until it is handed over to its own (handOverDelivery).
+       */
+      firstAttemptInline?: boolean;
     }): Promise<PlannedDelivery[]> {
+      const ownWorkflowId = (endpointId: string) => `${input.workflowIdPrefix}:${endpointId}`;
       return db.transaction().execute(async (trx) => {
         const endpoints = await trx
           .selectFrom('endpoints')
@@ -45,7 +52,7 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
                 endpoint_id: e.id,
                 tenant_id: input.tenantId,
                 partner_id: e.partner_id,
-                workflow_id: `${input.workflowIdPrefix}:${e.id}`,
+                workflow_id: input.firstAttemptInline ? input.workflowIdPrefix : ownWorkflowId(e.id),
               })),
             )
             .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
@@ -67,11 +74,16 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
           deliveryId: r.id,
           endpointId: r.endpoint_id,
           destination: destinationLabel(r.url),
-          workflowId: r.workflow_id ?? `${input.workflowIdPrefix}:${r.endpoint_id}`,
+          workflowId: ownWorkflowId(r.endpoint_id),
           maxAttempts: r.max_attempts,
           status: r.status,
         }));
       });
+    },
+
+    /** The delivery continues in its own workflow from now on: point the row (and the API) at it. */
+    async handOverDelivery(input: { deliveryId: string; workflowId: string }): Promise<void> {
+      await db.updateTable('deliveries').set({ workflow_id: input.workflowId, updated_at: sql`now()` }).where('id', '=', input.deliveryId).execute();
     },
   };
 }

@@ -18,7 +18,7 @@ const HISTORIES = path.join(REPO, 'test', 'histories');
 
 /** Test file -> the fixtures it writes. */
 const CAPTURING_TESTS: Record<string, string[]> = {
-  'test/integration/deliveryRetries.test.ts': ['event-delivered', 'delivery-retried', 'delivery-dead-lettered', 'event-dead-lettered', 'delivery-redriven'],
+  'test/integration/deliveryRetries.test.ts': ['event-delivered', 'event-retried', 'delivery-retried', 'delivery-dead-lettered', 'event-dead-lettered', 'delivery-redriven'],
   'test/integration/deliveryTenancy.test.ts': ['event-quarantined', 'event-released'],
   'test/integration/deliveryEndpoints.test.ts': ['delivery-circuit-open'],
   'test/integration/cli.test.ts': ['reconciliation-incident'],

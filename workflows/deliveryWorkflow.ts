@@ -31,6 +31,21 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   };
   setCurrentDetails(`delivering event ${input.eventId} to ${input.destination} (endpoint ${input.endpointId})`);
 
+  // Handed over by the event workflow after its inline first attempt: carry on from there.
+  const handover = input.continuation;
+  if (handover?.kind === 'park') {
+    result = { status: 'dead_lettered', attempts: handover.attempts, reason: handover.reason };
+  } else if (handover && handover.delayMs > 0) {
+    if (handover.kind === 'wait' && handover.reason === 'circuit_open') setStatus('waiting_circuit');
+    await sleep(handover.delayMs, {
+      summary:
+        handover.kind === 'retry' ? `back off after the first attempt (${handover.reason})`
+        : handover.reason === 'circuit_open' ? 'circuit open: wait for the half-open probe'
+        : 'endpoint rate limit',
+    });
+    setStatus('delivering');
+  }
+
   while (!result) {
     const attemptsLeft = input.retry.maxAttempts - (attemptCount - input.attemptBase);
     if (attemptsLeft <= 0) {

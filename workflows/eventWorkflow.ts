@@ -1,7 +1,11 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   executeChild,
   log,
   ParentClosePolicy,
+  patched,
+  proxyActivities,
   setCurrentDetails,
   sleep,
   upsertSearchAttributes,
@@ -10,14 +14,21 @@ import {
 import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { deliveryWorkflow } from './deliveryWorkflow';
-import type { EventWorkflowInput, EventWorkflowResult } from './types';
+import type { Activities } from '../activities';
+import type { RetrySettings } from '../src/domain/retrySchedule';
+import type { PlannedDelivery } from '../activities/planDeliveries';
+import type { DeliveryContinuation, DeliveryWorkflowInput, EventWorkflowInput, EventWorkflowResult } from './types';
 
 const acts = databaseSteps;
 
+/** patched() marker of the inline first attempt (added 2026-11-23); deprecatePatch once old histories are gone. */
+export const INLINE_FIRST_ATTEMPT = 'inline-first-attempt';
+
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
- * as `<that id>:release`): resolve the tenant, checkpoint, fan out one child delivery workflow per
- * subscribed endpoint, settle the event's status.
+ * as `<that id>:release`): resolve the tenant, checkpoint, make the first delivery attempt to every
+ * subscribed endpoint, hand any delivery that attempt did not finish to its own child workflow,
+ * settle the event's status.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
@@ -38,14 +49,36 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
     { key: DeliveryStatus, value: 'delivering' },
   ]);
 
+  // Histories from before the inline first attempt replay without it (patched() is false there).
+  const inline = patched(INLINE_FIRST_ATTEMPT);
   const planned = await acts.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
-    { eventId: input.eventId, tenantId, eventType: input.eventType, workflowIdPrefix: workflowInfo().workflowId },
+    {
+      eventId: input.eventId,
+      tenantId,
+      eventType: input.eventType,
+      workflowIdPrefix: workflowInfo().workflowId,
+      ...(inline ? { firstAttemptInline: true } : {}),
+    },
   ]);
   setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
-  // Children run concurrently and independently: one endpoint's retries never delay another's.
+  // Endpoints are served concurrently and independently: one endpoint's retries never delay another's.
   const outcomes = await Promise.all(
     planned.map(async (p) => {
       if (p.status === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
+      const retry = p.maxAttempts ? { ...input.policy.retry, maxAttempts: p.maxAttempts } : input.policy.retry;
+      let handover: Pick<DeliveryWorkflowInput, 'attemptBase' | 'retry' | 'continuation'> = { attemptBase: 0, retry };
+      if (inline) {
+        const first = await attemptInline(p, input);
+        if (first === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
+        // A wait (circuit, rate limit) cost no attempt; a failed attempt counts against the budget.
+        // The child's backoff starts one step further, so the schedule is the same as one policy's.
+        handover =
+          first.kind === 'wait' ? { attemptBase: 0, retry, continuation: first }
+          : { attemptBase: 1, retry: afterFirstAttempt(retry), continuation: first };
+        await acts.handOverDelivery.executeWithOptions(summarised('Hand the delivery over to its own workflow'), [
+          { deliveryId: p.deliveryId, workflowId: p.workflowId },
+        ]);
+      }
       const r = await executeChild(deliveryWorkflow, {
         workflowId: p.workflowId,
         args: [
@@ -54,9 +87,8 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
             eventId: input.eventId,
             endpointId: p.endpointId,
             destination: p.destination,
-            retry: p.maxAttempts ? { ...input.policy.retry, maxAttempts: p.maxAttempts } : input.policy.retry,
             deliveryTimeoutMs: input.policy.deliveryTimeoutMs,
-            attemptBase: 0,
+            ...handover,
           },
         ],
         staticSummary: `Deliver ${input.eventType} to ${p.destination}`,
@@ -80,6 +112,51 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
   setCurrentDetails(`${status}: ${outcomes.filter((o) => o.status === 'delivered').length}/${outcomes.length} delivered`);
   log.info('event settled', { eventId: input.eventId, status });
   return { status, tenantId, deliveries: outcomes };
+}
+
+/**
+ * The first attempt, as a plain activity of this workflow: most deliveries succeed at once, and
+ * then no child workflow is needed at all (one workflow start and two workflow tasks fewer per
+ * event). Anything else is handed to a child deliveryWorkflow that carries on from here: backoff
+ * (honouring Retry-After), circuit and rate waits, the rest of the retry budget, the dead letter.
+ */
+async function attemptInline(p: PlannedDelivery, input: EventWorkflowInput): Promise<'delivered' | DeliveryContinuation> {
+  const { deliverWebhook } = proxyActivities<Activities>({
+    startToCloseTimeout: input.policy.deliveryTimeoutMs + 20_000,
+    // Exactly one attempt here; further ones belong to the delivery workflow's retry policy.
+    retry: { maximumAttempts: 1 },
+    summary: `POST to ${p.destination} (first attempt)`,
+  });
+  try {
+    const r = await deliverWebhook({ deliveryId: p.deliveryId });
+    if (r.outcome === 'delivered') return 'delivered';
+    return { kind: 'wait', delayMs: r.waitMs, reason: r.reason };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause;
+    const reason = cause?.message ?? err.message;
+    const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as AttemptDetail | undefined) : undefined;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+      return { kind: 'park', reason: `permanent failure: ${reason}`, attempts: detail?.attempt ?? 1 };
+    }
+    // A timeout (e.g. the worker died mid-POST) lands here too: retried like any transient failure.
+    return { kind: 'retry', delayMs: detail?.retry_after_ms ?? input.policy.retry.initialIntervalMs, reason };
+  }
+}
+
+/** The retry settings for what is left once the first attempt (and the first backoff) are spent. */
+function afterFirstAttempt(retry: RetrySettings): RetrySettings {
+  return {
+    ...retry,
+    maxAttempts: retry.maxAttempts - 1,
+    initialIntervalMs: Math.min(retry.maxIntervalMs, retry.initialIntervalMs * retry.backoffCoefficient),
+  };
+}
+
+/** What deliverWebhook puts in its failures' details. */
+interface AttemptDetail {
+  attempt?: number;
+  retry_after_ms?: number | null;
 }
 
 /** Resolves, waiting (bounded) for the routing map to catch up; quarantines on conflict or timeout. */

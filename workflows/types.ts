@@ -35,7 +35,19 @@ export interface DeliveryWorkflowInput {
   deliveryTimeoutMs: number;
   /** attempt_count when this run began (non-zero for a redrive): the attempt budget counts from it. */
   attemptBase: number;
+  /**
+   * Set when the event workflow already made the first attempt inline and hands the rest over:
+   * wait this long (backoff, Retry-After, circuit or rate wait) before the next attempt, or park
+   * the delivery at once when that attempt failed permanently. Absent for redrives, endpoint tests
+   * and histories from before the inline first attempt.
+   */
+  continuation?: DeliveryContinuation;
 }
+
+export type DeliveryContinuation =
+  | { kind: 'retry'; delayMs: number; reason: string }
+  | { kind: 'wait'; delayMs: number; reason: 'circuit_open' | 'rate_limited' }
+  | { kind: 'park'; reason: string; attempts: number };
 
 export interface DeliveryWorkflowResult {
   status: 'delivered' | 'dead_lettered';

@@ -29,7 +29,9 @@ if (!hasChromium) {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    receiver = await startReceiver(() => ({ status: 400, body: 'unknown customer' }));
+    // The first attempt (inline in the event workflow) meets a 503, so the delivery is handed to its
+    // own workflow; there the retry meets a 400 and the delivery is dead-lettered.
+    receiver = await startReceiver((req) => (req.n === 1 ? { status: 503 } : { status: 400, body: 'unknown customer' }));
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-chromium-'));
     // A fresh profile; flags the sandboxed, offline CI machine needs (no GPU, no sandbox, no
     // background fetches that would hang on a machine without internet).
@@ -50,7 +52,7 @@ if (!hasChromium) {
   });
 
   it('filters by TenantId and DeliveryStatus, opens the delivery, shows its summary and the failure', async () => {
-    // A delivery dead-lettered through the real stack: the receiver answers 400.
+    // A delivery dead-lettered through the real stack: the receiver answers 503, then 400.
     const partner = await seedPartner(stack, 'UI Voice');
     const tenant = await seedTenant(stack, partner.id, 'UI tenant');
     await seedEndpoint(stack, partner.id, tenant.id, { url: receiver.url });
@@ -86,7 +88,7 @@ if (!hasChromium) {
     const detailText = await page.locator('body').innerText();
     expect(detailText).toContain(delivery.workflow_id);
     expect(detailText).toMatch(/"status": "dead_lettered"/);
-    expect(detailText).toContain(`deliverWebhook • POST to ${host}`);
+    expect(detailText).toContain(`deliverWebhook • POST to ${host} (up to 3 attempts)`);
     // Database steps are local activities: the timeline shows them as such, with their summary.
     expect(detailText).toMatch(/Local Activity[\s\S]{0,60}markDeadLettered[\s\S]{0,60}Park in the dead letter/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-dead-lettered-delivery.png'), fullPage: true });
@@ -98,11 +100,17 @@ if (!hasChromium) {
       (await Promise.all(page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')))).join('\n');
     const metadata = await waitUntil('the summary and current details to render', async () => {
       const text = await frameTexts();
-      return text.includes(`Deliver call.ended to ${host}`) && text.includes('dead_lettered after 1 attempts') ? text : undefined;
+      return text.includes(`Deliver call.ended to ${host}`) && text.includes('dead_lettered after 2 attempts') ? text : undefined;
     });
     expect(metadata).toContain('permanent failure: endpoint answered 400');
     expect(metadata).toContain(`delivery ${delivery.id}`);
-    expect(await page.locator('body').innerText()).toMatch(/POST to [^\n]+\(up to 4 attempts\)\s*Failed/);
+    expect(await page.locator('body').innerText()).toMatch(/POST to [^\n]+\(up to 3 attempts\)\s*Failed/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-dead-lettered-summary.png'), fullPage: true });
+
+    // The event workflow made the first attempt itself, visible in its own timeline.
+    await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(ack.workflow_id)}`);
+    await page.getByText(`deliverWebhook • POST to ${host} (first attempt)`).first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('body').innerText()).toMatch(/Hand the delivery over to its own workflow/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-event-first-attempt.png'), fullPage: true });
   });
 });

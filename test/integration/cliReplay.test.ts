@@ -49,7 +49,8 @@ describe('switchboard replay', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    receiver = await startReceiver(() => ({ status: 204 }));
+    // The first attempt fails, so the delivery is handed to its own child workflow: two histories.
+    receiver = await startReceiver((req) => (req.n === 1 ? { status: 503 } : { status: 204 }));
     const partner = await seedPartner(stack, 'Replay Voice');
     const tenant = await seedTenant(stack, partner.id, 'Replay tenant');
     await seedEndpoint(stack, partner.id, tenant.id, { url: receiver.url });

@@ -62,6 +62,9 @@ describe('delivery: signing, retries, dead letter and redrive', () => {
 
     const view = await eventView(stack, ack.event_id);
     expect(view.checkpoints.map((c) => c.stage)).toEqual(expect.arrayContaining(['received', 'tenant_resolved', 'delivering', 'delivered']));
+    // Delivered by its first attempt, made by the event workflow itself: no delivery workflow.
+    expect(view.deliveries[0]!.workflow_id).toBe(ack.workflow_id);
+    await expect(stack.temporal.workflow.getHandle(`${ack.workflow_id}:${endpoint.id}`).describe()).rejects.toThrow(/not found/i);
     await captureHistory(stack, ack.workflow_id, 'event-delivered', secrets);
   });
 
@@ -78,6 +81,10 @@ describe('delivery: signing, retries, dead letter and redrive', () => {
     expect(receiver.requests).toHaveLength(3);
     // Same webhook-id on every attempt: a deduping receiver acts once.
     expect(receiver.uniqueWebhookIds()).toEqual(new Set([ack.event_id]));
+    // The first attempt failed, so the delivery was handed over to its own workflow, which the API points to.
+    expect(d.workflow_id).toBe(`${ack.workflow_id}:${d.endpoint_id}`);
+    expect((await stack.temporal.workflow.getHandle(d.workflow_id).describe()).type).toBe('deliveryWorkflow');
+    await captureHistory(stack, ack.workflow_id, 'event-retried', secrets);
     await captureHistory(stack, d.workflow_id, 'delivery-retried', secrets);
   });
 

@@ -11,7 +11,15 @@ import { decodeHistory } from '../histories/historyFile';
  * here with a DeterminismViolationError instead of in production.
  */
 const DIR = path.join(__dirname, '..', 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+/**
+ * Histories written by earlier workflow code, kept when a change ships behind patched(): the
+ * current code must still replay them (the workflows in flight at an upgrade).
+ */
+const EARLIER = ['before-inline-first-attempt'];
+const files = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.json')),
+  ...EARLIER.flatMap((d) => readdirSync(path.join(DIR, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`)),
+].sort();
 
 describe('workflow replay of stored histories', () => {
   beforeAll(() => {
@@ -22,6 +30,10 @@ describe('workflow replay of stored histories', () => {
   it('covers the delivered, retried, dead-lettered, redriven, quarantined and reconciliation paths', () => {
     expect(files).toEqual(
       expect.arrayContaining([
+        'event-delivered.json',
+        'event-retried.json',
+        'before-inline-first-attempt/event-delivered.json',
+        'before-inline-first-attempt/delivery-retried.json',
         'event-delivered.json',
         'delivery-retried.json',
         'delivery-dead-lettered.json',
@@ -44,7 +56,7 @@ describe('workflow replay of stored histories', () => {
   });
 
   it('replay deterministically against the current workflow code', async () => {
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: decodeHistory(readFileSync(path.join(DIR, f), 'utf8')) }));
+    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, '').replace('/', ':'), history: decodeHistory(readFileSync(path.join(DIR, f), 'utf8')) }));
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
