@@ -25,7 +25,8 @@ import { secretKeyBytes } from '../src/signing/webhookSecret';
  * stack (embedded Postgres, Temporal dev server, server and worker as separate processes).
  * Prints one table and writes bench/results/<date>.json. Figures are ratios, never asserted.
  *
- * Env: BENCH_E2E_EVENTS (2000), BENCH_SCALE ("500,2000,5000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6).
+ * Env: BENCH_E2E_EVENTS (2000), BENCH_SCALE ("500,2000,5000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6),
+ * BENCH_PHASES ("ingest,e2e"), BENCH_NODE_OPTIONS (extra node flags for the server and worker, e.g. --cpu-prof).
  * The defaults fit the 10-minute budget on a 2-core machine (~20 events/s end to end there);
  * BENCH_SCALE=1000,5000,20000 runs the long curve (about 25 minutes on such a machine).
  */
@@ -35,6 +36,10 @@ const E2E_EVENTS = Number(env('BENCH_E2E_EVENTS', '2000'));
 const SCALE = env('BENCH_SCALE', '500,2000,5000').split(',').map(Number).filter(Boolean);
 const INGEST_RATES = env('BENCH_INGEST_RATES', '25,50,100,200,400,800,1600').split(',').map(Number);
 const STEP_SECONDS = Number(env('BENCH_STEP_SECONDS', '6'));
+const WARMUP_RATE = 100;
+const WARMUP_SECONDS = 5;
+/** Which phases to run (ingest, e2e): e.g. BENCH_PHASES=ingest while working on the handler. */
+const PHASES = new Set(env('BENCH_PHASES', 'ingest,e2e').split(','));
 const CONCURRENCY = 32;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -61,7 +66,9 @@ let logDir = os.tmpdir();
 function spawnTs(script: string, args: string[], extraEnv: Record<string, string> = {}): ChildProcess & { logFile: string } {
   const logFile = path.join(logDir, `${path.basename(script, '.ts')}-${randomBytes(4).toString('hex')}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  // BENCH_NODE_OPTIONS reaches Switchboard's own processes only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const nodeArgs = script.endsWith(path.join('src', 'cli', 'main.ts')) ? (process.env['BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', fd, fd],
@@ -180,18 +187,31 @@ interface IngestStep {
   ok: boolean;
 }
 
+async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<Omit<IngestStep, 'rate' | 'ok'>> {
+  const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(seconds), String(CONCURRENCY)]);
+  await new Promise<void>((r) => child.once('exit', () => r()));
+  const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
+  return JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok'>;
+}
+
+/**
+ * The rate ladder. Both servers get the same discarded warm-up first (JIT, pool connections,
+ * caches): without it the first step measured start-up, not the steady state. The ladder ends
+ * after two steps in a row were not sustained (one can be a hiccup of the shared machine).
+ */
 async function loadSteps(url: string, secret: string, label: string): Promise<IngestStep[]> {
   const steps: IngestStep[] = [];
   const secretB64 = secretKeyBytes(secret).toString('base64');
+  const warm = await loadStep(url, secretB64, WARMUP_RATE, WARMUP_SECONDS);
+  log(`${label} warm-up @${WARMUP_RATE}/s for ${WARMUP_SECONDS} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
+  let misses = 0;
   for (const rate of INGEST_RATES) {
-    const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(STEP_SECONDS), String(CONCURRENCY)]);
-    await new Promise<void>((r) => child.once('exit', () => r()));
-    const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
-    const r = JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok'>;
+    const r = await loadStep(url, secretB64, rate, STEP_SECONDS);
     const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
     steps.push({ rate, ...r, ok });
     log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx} -> ${ok ? 'sustained' : 'not sustained'}`);
-    if (!ok) break;
+    misses = ok ? 0 : misses + 1;
+    if (misses === 2) break;
   }
   return steps;
 }
@@ -315,131 +335,135 @@ async function main(): Promise<void> {
       WORKER_METRICS_PORT: String(await freePort()),
     };
 
-    // 1. Ingest: Switchboard (its workflows go to a queue no worker polls) vs one-INSERT Express.
-    log('phase 1: ingest vs one-INSERT baseline');
-    const ingestPort = await freePort();
-    const ingestServer = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], {
-      ...baseEnv,
-      PORT: String(ingestPort),
-      HOST: '127.0.0.1',
-      TEMPORAL_TASK_QUEUE: 'bench-ingest-unpolled',
-    });
-    children.push(ingestServer);
-    await waitForLine(ingestServer, /API server listening/);
-    const ingestSteps = await loadSteps(`http://127.0.0.1:${ingestPort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'switchboard ingest');
-    await stop(ingestServer);
+    if (PHASES.has('ingest')) {
+      // 1. Ingest: Switchboard (its workflows go to a queue no worker polls) vs one-INSERT Express.
+      log('phase 1: ingest vs one-INSERT baseline');
+      const ingestPort = await freePort();
+      const ingestServer = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], {
+        ...baseEnv,
+        PORT: String(ingestPort),
+        HOST: '127.0.0.1',
+        TEMPORAL_TASK_QUEUE: 'bench-ingest-unpolled',
+      });
+      children.push(ingestServer);
+      await waitForLine(ingestServer, /API server listening/);
+      const ingestSteps = await loadSteps(`http://127.0.0.1:${ingestPort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'switchboard ingest');
+      await stop(ingestServer);
 
-    const basePort = await freePort();
-    const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [databaseUrl, String(basePort), '10']);
-    children.push(baseServer);
-    await waitForLine(baseServer, /ready/);
-    const baseSteps = await loadSteps(`http://127.0.0.1:${basePort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'baseline ingest');
-    await stop(baseServer);
-    const ingestBest = best(ingestSteps);
-    const baseBest = best(baseSteps);
-    results['ingest'] = {
-      switchboard: ingestBest ?? null,
-      baseline: baseBest ?? null,
-      ratio: ingestBest && baseBest ? Number((ingestBest.rps / baseBest.rps).toFixed(2)) : null,
-      steps: { switchboard: ingestSteps, baseline: baseSteps },
-    };
+      const basePort = await freePort();
+      const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [databaseUrl, String(basePort), '10']);
+      children.push(baseServer);
+      await waitForLine(baseServer, /ready/);
+      const baseSteps = await loadSteps(`http://127.0.0.1:${basePort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'baseline ingest');
+      await stop(baseServer);
+      const ingestBest = best(ingestSteps);
+      const baseBest = best(baseSteps);
+      results['ingest'] = {
+        switchboard: ingestBest ?? null,
+        baseline: baseBest ?? null,
+        ratio: ingestBest && baseBest ? Number((ingestBest.rps / baseBest.rps).toFixed(2)) : null,
+        steps: { switchboard: ingestSteps, baseline: baseSteps },
+      };
 
-    // 2-4. End to end, memory, scale.
-    log('phase 2: end to end');
-    partner = e2eDb.partner;
-    baseEnv.DATABASE_URL = e2eDb.url;
-    const endpoint = e2eDb.endpoint;
-    const apiPort = await freePort();
-    const server = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], { ...baseEnv, PORT: String(apiPort), HOST: '127.0.0.1' });
-    const worker = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['worker'], baseEnv);
-    children.push(server, worker);
-    await Promise.all([waitForLine(server, /API server listening/), waitForLine(worker, /"worker started"|worker started/)]);
-    const api = `http://127.0.0.1:${apiPort}`;
-    const agent = new Agent({ connections: CONCURRENCY });
-    let runNo = 0;
+    }
+    if (PHASES.has('e2e')) {
+      // 2-4. End to end, memory, scale.
+      log('phase 2: end to end');
+      partner = e2eDb.partner;
+      baseEnv.DATABASE_URL = e2eDb.url;
+      const endpoint = e2eDb.endpoint;
+      const apiPort = await freePort();
+      const server = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['server'], { ...baseEnv, PORT: String(apiPort), HOST: '127.0.0.1' });
+      const worker = spawnTs(path.join(ROOT, 'src/cli/main.ts'), ['worker'], baseEnv);
+      children.push(server, worker);
+      await Promise.all([waitForLine(server, /API server listening/), waitForLine(worker, /"worker started"|worker started/)]);
+      const api = `http://127.0.0.1:${apiPort}`;
+      const agent = new Agent({ connections: CONCURRENCY });
+      let runNo = 0;
 
-    const e2e = async (n: number): Promise<E2eResult> => {
+      const e2e = async (n: number): Promise<E2eResult> => {
+        receiver.reset();
+        runNo++;
+        const callIds = Array.from({ length: n }, (_, i) => `e2e-${runNo}-${i}`);
+        const eventIds: string[] = [];
+        const sentAt = new Map<string, number>();
+        const key = secretKeyBytes(partner.inbound_secret);
+        const t0 = Date.now();
+        await runPool(callIds, CONCURRENCY, async (callId) => {
+          const body = JSON.stringify({
+            event: 'call.started',
+            call_id: callId,
+            occurred_at: new Date().toISOString(),
+            runtime_vars: { crm_account_id: 'bench-crm' },
+            data: { agent_id: 'agent-7', direction: 'inbound', note: 'x'.repeat(200) },
+          });
+          const ts = Math.floor(Date.now() / 1000);
+          const msgId = `msg_${callId}`;
+          const sig = createHmac('sha256', key).update(`${msgId}.${ts}.${body}`).digest('base64');
+          const sent = Date.now();
+          const res = await request(`${api}/v1/webhooks/${partner.id}`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` },
+            body,
+          });
+          const json = (await res.body.json()) as { event_id: string };
+          if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}`);
+          eventIds.push(json.event_id);
+          sentAt.set(json.event_id, sent);
+        });
+        await receiver.waitFor(n, 60_000);
+        const r = summarise(receiver, eventIds, t0, sentAt);
+        log(`switchboard e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, lost ${r.lost}, duplicates ${r.duplicates}`);
+        return r;
+      };
+
+      const e2eMain = await e2e(E2E_EVENTS);
+      const memory = { serverPeakRssMb: peakRssMb(server.pid), workerPeakRssMb: peakRssMb(worker.pid) };
+      const scale: E2eResult[] = [];
+      for (const n of SCALE) scale.push(n === E2E_EVENTS ? e2eMain : await e2e(n));
+      await agent.close();
+      await stop(server);
+      await stop(worker);
+
+      log('phase 3: end-to-end baseline (bare workflow + one activity)');
+      const baseQueue = 'bench-baseline';
+      const baseWorker = spawnTs(path.join(ROOT, 'bench/baselineWorker.ts'), [temporal.address, baseQueue, endpoint.secret]);
+      children.push(baseWorker);
+      await waitForLine(baseWorker, /ready/);
+      const connection = await Connection.connect({ address: temporal.address });
+      const client = new Client({ connection });
       receiver.reset();
-      runNo++;
-      const callIds = Array.from({ length: n }, (_, i) => `e2e-${runNo}-${i}`);
-      const eventIds: string[] = [];
+      const ids = Array.from({ length: E2E_EVENTS }, (_, i) => `base-${i}-${randomBytes(3).toString('hex')}`);
       const sentAt = new Map<string, number>();
-      const key = secretKeyBytes(partner.inbound_secret);
       const t0 = Date.now();
-      await runPool(callIds, CONCURRENCY, async (callId) => {
-        const body = JSON.stringify({
-          event: 'call.started',
-          call_id: callId,
-          occurred_at: new Date().toISOString(),
-          runtime_vars: { crm_account_id: 'bench-crm' },
-          data: { agent_id: 'agent-7', direction: 'inbound', note: 'x'.repeat(200) },
+      await runPool(ids, CONCURRENCY, async (id) => {
+        sentAt.set(id, Date.now());
+        await client.workflow.start('baselineDeliveryWorkflow', {
+          taskQueue: baseQueue,
+          workflowId: id,
+          args: [{ id, url: receiver.url, receivedAt: new Date().toISOString() }],
         });
-        const ts = Math.floor(Date.now() / 1000);
-        const msgId = `msg_${callId}`;
-        const sig = createHmac('sha256', key).update(`${msgId}.${ts}.${body}`).digest('base64');
-        const sent = Date.now();
-        const res = await request(`${api}/v1/webhooks/${partner.id}`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` },
-          body,
-        });
-        const json = (await res.body.json()) as { event_id: string };
-        if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}`);
-        eventIds.push(json.event_id);
-        sentAt.set(json.event_id, sent);
       });
-      await receiver.waitFor(n, 60_000);
-      const r = summarise(receiver, eventIds, t0, sentAt);
-      log(`switchboard e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, lost ${r.lost}, duplicates ${r.duplicates}`);
-      return r;
-    };
+      await receiver.waitFor(ids.length, 60_000);
+      const e2eBase = summarise(receiver, ids, t0, sentAt);
+      log(`baseline e2e ${E2E_EVENTS}: ${e2eBase.perSecond}/s, p50 ${e2eBase.p50} ms p99 ${e2eBase.p99} ms`);
+      await connection.close();
+      await stop(baseWorker);
 
-    const e2eMain = await e2e(E2E_EVENTS);
-    const memory = { serverPeakRssMb: peakRssMb(server.pid), workerPeakRssMb: peakRssMb(worker.pid) };
-    const scale: E2eResult[] = [];
-    for (const n of SCALE) scale.push(n === E2E_EVENTS ? e2eMain : await e2e(n));
-    await agent.close();
-    await stop(server);
-    await stop(worker);
-
-    log('phase 3: end-to-end baseline (bare workflow + one activity)');
-    const baseQueue = 'bench-baseline';
-    const baseWorker = spawnTs(path.join(ROOT, 'bench/baselineWorker.ts'), [temporal.address, baseQueue, endpoint.secret]);
-    children.push(baseWorker);
-    await waitForLine(baseWorker, /ready/);
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection });
-    receiver.reset();
-    const ids = Array.from({ length: E2E_EVENTS }, (_, i) => `base-${i}-${randomBytes(3).toString('hex')}`);
-    const sentAt = new Map<string, number>();
-    const t0 = Date.now();
-    await runPool(ids, CONCURRENCY, async (id) => {
-      sentAt.set(id, Date.now());
-      await client.workflow.start('baselineDeliveryWorkflow', {
-        taskQueue: baseQueue,
-        workflowId: id,
-        args: [{ id, url: receiver.url, receivedAt: new Date().toISOString() }],
-      });
-    });
-    await receiver.waitFor(ids.length, 60_000);
-    const e2eBase = summarise(receiver, ids, t0, sentAt);
-    log(`baseline e2e ${E2E_EVENTS}: ${e2eBase.perSecond}/s, p50 ${e2eBase.p50} ms p99 ${e2eBase.p99} ms`);
-    await connection.close();
-    await stop(baseWorker);
-
-    const firstScale = scale[0];
-    const lastScale = scale[scale.length - 1];
-    results['endToEnd'] = {
-      switchboard: e2eMain,
-      baseline: e2eBase,
-      ratio: Number((e2eMain.perSecond / e2eBase.perSecond).toFixed(2)),
-    };
-    results['scale'] = {
-      runs: scale,
-      costRatioLargestToSmallest: firstScale && lastScale ? Number((lastScale.msPerEvent / firstScale.msPerEvent).toFixed(2)) : null,
-    };
-    results['memory'] = memory;
+      const firstScale = scale[0];
+      const lastScale = scale[scale.length - 1];
+      results['endToEnd'] = {
+        switchboard: e2eMain,
+        baseline: e2eBase,
+        ratio: Number((e2eMain.perSecond / e2eBase.perSecond).toFixed(2)),
+      };
+      results['scale'] = {
+        runs: scale,
+        costRatioLargestToSmallest: firstScale && lastScale ? Number((lastScale.msPerEvent / firstScale.msPerEvent).toFixed(2)) : null,
+      };
+      results['memory'] = memory;
+    }
     results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
   } catch (err) {
@@ -455,21 +479,27 @@ async function main(): Promise<void> {
     else log(`process logs kept in ${root}`);
   }
 
-  const ingest = results['ingest'] as { switchboard: IngestStep | null; baseline: IngestStep | null; ratio: number | null };
-  const endToEnd = results['endToEnd'] as { switchboard: E2eResult; baseline: E2eResult; ratio: number };
-  const scaleRes = results['scale'] as { runs: E2eResult[]; costRatioLargestToSmallest: number | null };
-  const memory = results['memory'] as { serverPeakRssMb: number; workerPeakRssMb: number };
-  const rows: Array<[string, string, string, string]> = [
-    ['metric', 'switchboard', 'baseline', 'ratio (target)'],
-    ['ingest sustained req/s (p99<100ms)', `${ingest.switchboard?.rps.toFixed(0) ?? '-'}`, `${ingest.baseline?.rps.toFixed(0) ?? '-'}`, `${ingest.ratio ?? '-'} (>= 0.5)`],
-    ['ingest p50 / p99 ms at that rate', `${ingest.switchboard?.p50 ?? '-'} / ${ingest.switchboard?.p99 ?? '-'}`, `${ingest.baseline?.p50 ?? '-'} / ${ingest.baseline?.p99 ?? '-'}`, ''],
-    [`end-to-end deliveries/s (${E2E_EVENTS})`, `${endToEnd.switchboard.perSecond}`, `${endToEnd.baseline.perSecond}`, `${endToEnd.ratio} (>= 0.7)`],
-    ['end-to-end latency p50/p95/p99 ms', `${endToEnd.switchboard.p50}/${endToEnd.switchboard.p95}/${endToEnd.switchboard.p99}`, `${endToEnd.baseline.p50}/${endToEnd.baseline.p95}/${endToEnd.baseline.p99}`, ''],
-    ...scaleRes.runs.map((r): [string, string, string, string] => [`scale ${r.events}: ms/event`, `${r.msPerEvent}`, '', '']),
-    ['scale cost largest/smallest', '', '', `${scaleRes.costRatioLargestToSmallest} (<= 1.25)`],
-    ['lost / duplicate deliveries', `${scaleRes.runs.reduce((a, r) => a + r.lost, 0)} / ${scaleRes.runs.reduce((a, r) => a + r.duplicates, 0)}`, `${endToEnd.baseline.lost} / ${endToEnd.baseline.duplicates}`, '0 / 0'],
-    ['peak RSS MB server / worker', `${memory.serverPeakRssMb} / ${memory.workerPeakRssMb}`, '', ''],
-  ];
+  const ingest = results['ingest'] as { switchboard: IngestStep | null; baseline: IngestStep | null; ratio: number | null } | undefined;
+  const endToEnd = results['endToEnd'] as { switchboard: E2eResult; baseline: E2eResult; ratio: number } | undefined;
+  const scaleRes = results['scale'] as { runs: E2eResult[]; costRatioLargestToSmallest: number | null } | undefined;
+  const memory = results['memory'] as { serverPeakRssMb: number; workerPeakRssMb: number } | undefined;
+  const rows: Array<[string, string, string, string]> = [['metric', 'switchboard', 'baseline', 'ratio (target)']];
+  if (ingest) {
+    rows.push(
+      ['ingest sustained req/s (p99<100ms)', `${ingest.switchboard?.rps.toFixed(0) ?? '-'}`, `${ingest.baseline?.rps.toFixed(0) ?? '-'}`, `${ingest.ratio ?? '-'} (>= 0.5)`],
+      ['ingest p50 / p99 ms at that rate', `${ingest.switchboard?.p50 ?? '-'} / ${ingest.switchboard?.p99 ?? '-'}`, `${ingest.baseline?.p50 ?? '-'} / ${ingest.baseline?.p99 ?? '-'}`, ''],
+    );
+  }
+  if (endToEnd && scaleRes && memory) {
+    rows.push(
+      [`end-to-end deliveries/s (${E2E_EVENTS})`, `${endToEnd.switchboard.perSecond}`, `${endToEnd.baseline.perSecond}`, `${endToEnd.ratio} (>= 0.7)`],
+      ['end-to-end latency p50/p95/p99 ms', `${endToEnd.switchboard.p50}/${endToEnd.switchboard.p95}/${endToEnd.switchboard.p99}`, `${endToEnd.baseline.p50}/${endToEnd.baseline.p95}/${endToEnd.baseline.p99}`, ''],
+      ...scaleRes.runs.map((r): [string, string, string, string] => [`scale ${r.events}: ms/event`, `${r.msPerEvent}`, '', '']),
+      ['scale cost largest/smallest', '', '', `${scaleRes.costRatioLargestToSmallest} (<= 1.25)`],
+      ['lost / duplicate deliveries', `${scaleRes.runs.reduce((a, r) => a + r.lost, 0)} / ${scaleRes.runs.reduce((a, r) => a + r.duplicates, 0)}`, `${endToEnd.baseline.lost} / ${endToEnd.baseline.duplicates}`, '0 / 0'],
+      ['peak RSS MB server / worker', `${memory.serverPeakRssMb} / ${memory.workerPeakRssMb}`, '', ''],
+    );
+  }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')).join('\n');
   process.stdout.write('\n' + table + '\n\n');
