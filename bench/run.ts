@@ -185,13 +185,22 @@ interface IngestStep {
   errors: number;
   non2xx: number;
   ok: boolean;
+  /** CPU time (user + system) the server process spent per request during the step. */
+  cpuMsPerRequest: number;
 }
 
-async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<Omit<IngestStep, 'rate' | 'ok'>> {
+/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in 1/100 s ticks). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<Omit<IngestStep, 'rate' | 'ok' | 'cpuMsPerRequest'> & { requests: number }> {
   const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(seconds), String(CONCURRENCY)]);
   await new Promise<void>((r) => child.once('exit', () => r()));
   const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
-  return JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok'>;
+  return JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok' | 'cpuMsPerRequest'> & { requests: number };
 }
 
 /**
@@ -199,17 +208,19 @@ async function loadStep(url: string, secretB64: string, rate: number, seconds: n
  * caches): without it the first step measured start-up, not the steady state. The ladder ends
  * after two steps in a row were not sustained (one can be a hiccup of the shared machine).
  */
-async function loadSteps(url: string, secret: string, label: string): Promise<IngestStep[]> {
+async function loadSteps(url: string, secret: string, label: string, serverPid: number | undefined): Promise<IngestStep[]> {
   const steps: IngestStep[] = [];
   const secretB64 = secretKeyBytes(secret).toString('base64');
   const warm = await loadStep(url, secretB64, WARMUP_RATE, WARMUP_SECONDS);
   log(`${label} warm-up @${WARMUP_RATE}/s for ${WARMUP_SECONDS} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
   let misses = 0;
   for (const rate of INGEST_RATES) {
+    const cpuBefore = cpuMs(serverPid);
     const r = await loadStep(url, secretB64, rate, STEP_SECONDS);
+    const cpuMsPerRequest = Number(((cpuMs(serverPid) - cpuBefore) / Math.max(1, r.requests)).toFixed(2));
     const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
-    steps.push({ rate, ...r, ok });
-    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx} -> ${ok ? 'sustained' : 'not sustained'}`);
+    steps.push({ rate, ...r, ok, cpuMsPerRequest });
+    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, server CPU ${cpuMsPerRequest} ms/request -> ${ok ? 'sustained' : 'not sustained'}`);
     misses = ok ? 0 : misses + 1;
     if (misses === 2) break;
   }
@@ -347,14 +358,14 @@ async function main(): Promise<void> {
       });
       children.push(ingestServer);
       await waitForLine(ingestServer, /API server listening/);
-      const ingestSteps = await loadSteps(`http://127.0.0.1:${ingestPort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'switchboard ingest');
+      const ingestSteps = await loadSteps(`http://127.0.0.1:${ingestPort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'switchboard ingest', ingestServer.pid);
       await stop(ingestServer);
 
       const basePort = await freePort();
       const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [databaseUrl, String(basePort), '10']);
       children.push(baseServer);
       await waitForLine(baseServer, /ready/);
-      const baseSteps = await loadSteps(`http://127.0.0.1:${basePort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'baseline ingest');
+      const baseSteps = await loadSteps(`http://127.0.0.1:${basePort}/v1/webhooks/${partner.id}`, partner.inbound_secret, 'baseline ingest', baseServer.pid);
       await stop(baseServer);
       const ingestBest = best(ingestSteps);
       const baseBest = best(baseSteps);
