@@ -52,12 +52,24 @@ export async function loadEventView(db: Kysely<Database>, eventId: string, scope
           .execute();
   return {
     ...event,
-    checkpoints,
+    checkpoints: checkpoints.map((c) => checkpointInScope(scope, c)),
     deliveries: deliveries.map((d) => ({
       ...d,
       attempts: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _d, ...a }) => a),
     })),
   };
+}
+
+/**
+ * A `quarantined` checkpoint records the partner's routing conflict: the candidate tenants and keys
+ * (e.g. a sibling tenant's id, or another partner's tenant id the payload named). Once the event is
+ * released to a tenant, that tenant's key may read the event, but the conflict is the partner's
+ * business, not the tenant's: a tenant-scoped caller sees only the reason.
+ */
+function checkpointInScope<C extends { stage: string; detail: unknown }>(scope: RowScope, c: C): C {
+  if (!scope.tenantId || c.stage !== 'quarantined') return c;
+  const reason = (c.detail as { reason?: unknown } | null)?.reason ?? null;
+  return { ...c, detail: { reason } };
 }
 
 export interface DeliveryFilter {
