@@ -77,6 +77,7 @@ export function replayers(deps: ActivityDeps, client: Client) {
       payload,
       workflowId,
       source: 'reconciliation',
+      claimStart: true,
       receipt: { sourceIp: null, headers: { 'x-switchboard-source': 'reconciliation' }, body: JSON.stringify(payload) },
     });
     const { started } = await startEventWorkflow(client, config, startable(row, persisted.eventId, eventType, persisted.workflowId));

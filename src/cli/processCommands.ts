@@ -6,8 +6,6 @@ import { startLocalStack } from '../dev/localStack';
 import { startServer } from '../server/startServer';
 import { startWorker } from '../temporal/worker';
 import { onShutdown } from './shutdown';
-import { WorkflowStarter } from '../ingest/workflowStarter';
-import { lazyClient } from '../temporal/connection';
 import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
 
 export function registerProcessCommands(program: Command): void {
@@ -63,7 +61,7 @@ export function registerProcessCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('Run a Temporal worker (event, delivery, reconciliation and retention workflows; creates their Schedules); stateless, scale horizontally')
+    .description('Run a Temporal worker: event, delivery, reconciliation and retention workflows, the outbox relay that starts the workflows of acknowledged events, and their Schedules; stateless, scale horizontally')
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'worker');
       const { workerMetricsPort, workerSdkMetricsPort } = core.config;
@@ -73,16 +71,9 @@ export function registerProcessCommands(program: Command): void {
       const metricsServer = workerMetricsPort
         ? await startWorkerMetricsServer({ port: workerMetricsPort, registry: core.metrics.registry, sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`, logger: core.logger })
         : undefined;
-      // Workers sweep the outbox too, so acknowledged events get started even while no API
-      // server is running (e.g. servers scaled to zero after an incident).
-      const temporal = lazyClient(core.config.temporal);
-      const sweeper = new WorkflowStarter(core.database.db, temporal, core.config, core.logger, core.metrics);
-      sweeper.startSweeper();
       onShutdown(async () => {
-        await sweeper.stop();
         await metricsServer?.close();
         await worker.shutdown();
-        await temporal.connection.close();
         await core.database.close();
       });
       await worker.done;

@@ -111,7 +111,7 @@ export interface EventsTable {
   workflow_id: string;
   workflow_started_at: NullableTimestamp;
   start_attempts: Generated<number>;
-  /** Lease of whoever is starting the workflow right now (ingest or one sweeper). */
+  /** Lease of whoever is starting the workflow right now (one relay, or reconciliation). */
   start_claimed_until: NullableTimestamp;
   updated_at: Timestamp;
 }

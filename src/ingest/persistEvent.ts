@@ -19,6 +19,11 @@ export interface PersistInput {
   payloadJson?: string;
   workflowId: string;
   source: 'partner' | 'reconciliation';
+  /**
+   * The caller starts the workflow itself right after (reconciliation): the row is born claimed
+   * for START_CLAIM_SECONDS so a relay does not race it. Ingest leaves it to the relays.
+   */
+  claimStart?: boolean;
   receipt: { sourceIp: string | null; headers: Record<string, string>; body: string };
 }
 
@@ -29,13 +34,11 @@ export interface PersistResult {
   workflowStarted: boolean;
 }
 
-/**
- * The caller starts the workflow right after the commit, so the row is born claimed for that
- * long; if the caller dies or fails, the claim lapses (or is released) and a sweeper takes over.
- */
+/** How long a claim on an outbox row (by a relay, or a caller starting it itself) lasts. */
 export const START_CLAIM_SECONDS = 15;
 
 /**
+ * The event row is the outbox entry too (`workflow_started_at` null): a relay starts its workflow.
  * Receipt + event + `received` checkpoint + per-call state in ONE statement (so one round trip, and atomic): the event is
  * inserted under its UNIQUE (partner, call_id, event) key or found; a receipt is appended either
  * way; call state only ever moves forward in occurred_at, so late events cannot rewind it.
@@ -50,7 +53,7 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
                           occurred_at, payload, source, workflow_id, start_claimed_until)
       values (${eventId}, ${input.partnerId}, ${input.callId}, ${input.eventType}, ${input.terminal},
               null, ${input.voiceSessionId}, ${input.occurredAt}, ${payload}::jsonb, ${input.source}, ${input.workflowId},
-              now() + make_interval(secs => ${START_CLAIM_SECONDS}))
+              ${input.claimStart ? sql`now() + make_interval(secs => ${START_CLAIM_SECONDS})` : null})
       on conflict on constraint events_dedupe_key do nothing
       returning id, workflow_id, true as inserted, false as workflow_started, occurred_at
     ),

@@ -9,17 +9,23 @@ import { START_CLAIM_SECONDS } from './persistEvent';
 
 /**
  * One start attempt's deadline. Without it the client's gRPC retries keep a start against a
- * stopped Temporal pending for ~20 s, holding an in-flight slot and blocking the sweeper behind a
+ * stopped Temporal pending for ~20 s, holding an in-flight slot and blocking the relay behind a
  * row that may not be the most urgent one; a failure releases the row to the next sweep. Long
  * enough that a busy (not dead) Temporal is not mistaken for a dead one.
  */
 const START_DEADLINE_MS = 10_000;
 
+/** Rows claimed per sweep. */
+const SWEEP_BATCH = 200;
+
 /**
- * Starts event workflows after ingest has committed and answered. Bounded: past
- * `maxInflightStarts` an event simply stays in the outbox for the sweeper. Marks of "started" are
- * batched into one UPDATE per flush, which keeps the hot path at one statement per event.
- * If Temporal is down nothing is lost: the row stays unstarted and the sweeper retries.
+ * The outbox relay: starts the event workflows of committed events. Ingest only persists (and
+ * notifies); relays run in the workers, claim unstarted rows with SKIP LOCKED under a lease (so
+ * any number of workers share the outbox and each row is started once), start them terminal-first
+ * and batch the "started" marks. Woken by the ingest notification, and polls as a fallback.
+ * If Temporal is down nothing is lost: the rows stay unstarted and the next sweep retries.
+ *
+ * The API server uses the same class only to count the outbox (load shedding).
  */
 export class WorkflowStarter {
   private inflight = 0;
@@ -29,14 +35,17 @@ export class WorkflowStarter {
   private flushing?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
+  /** A wake-up arrived during a sweep: sweep again as soon as it ends. */
+  private kicked = false;
+  /** After a failed start, wake-ups are ignored until then: the poll paces retries against a down Temporal. */
+  private quietUntil = 0;
   private counting = false;
   /**
-   * Outbox depth = unstarted rows at the last count + events persisted since − workflows started
-   * since. Counted from Postgres on every sweeper tick, adjusted in between; drives load shedding.
+   * Outbox depth = unstarted rows at the last count + events persisted since (by this process);
+   * re-counted from Postgres on every tick; drives load shedding.
    */
   private countedDepth = 0;
   private depthDelta = 0;
-  private temporalHealthy = true;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -59,22 +68,12 @@ export class WorkflowStarter {
     return this.outboxDepth >= this.config.ingest.maxOutboxDepth;
   }
 
-  /**
-   * Fire-and-forget start of a freshly persisted event (already committed: it is in the outbox
-   * until its start is marked). While Temporal is failing, or all start slots are busy, it is left
-   * to the sweeper, which takes the backlog terminal-first.
-   */
-  startSoon(event: StartableEvent): void {
+  /** Ingest committed one more event (counted until the next re-count). */
+  recordPersisted(): void {
     this.depthDelta++;
-    if (!this.temporalHealthy || this.inflight >= this.config.ingest.maxInflightStarts || this.inflightIds.has(event.id)) {
-      // Persisted rows are born claimed by this process (persistEvent): hand it to the sweepers now.
-      void this.releaseClaim(event.id, false);
-      return;
-    }
-    void this.start(event);
   }
 
-  /** Gives a row back to the sweepers (after a failed or skipped start). Never throws. */
+  /** Gives a row back to the relays (after a failed or skipped start). Never throws. */
   private async releaseClaim(eventId: string, failedAttempt: boolean): Promise<void> {
     await this.db
       .updateTable('events')
@@ -93,14 +92,11 @@ export class WorkflowStarter {
       await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         startEventWorkflow(this.client, this.config, event),
       );
-      this.temporalHealthy = true;
-      this.depthDelta--;
       this.mark(event.id);
       return true;
     } catch (err) {
-      // Leave the row in the outbox; the sweeper retries. Logged, never dropped. (A start that
+      // Leave the row in the outbox; the next sweep retries. Logged, never dropped. (A start that
       // timed out may still have happened: the retry then gets "already started" and marks it.)
-      this.temporalHealthy = false;
       this.logger.warn({ err, event_id: event.id, workflow_id: event.workflow_id }, 'workflow start failed; left in outbox');
       await this.releaseClaim(event.id, true);
       return false;
@@ -131,21 +127,20 @@ export class WorkflowStarter {
       .execute()
       .then(() => undefined)
       .catch((err: unknown) => {
-        // The workflows are running; an unmarked row only means the sweeper will find them
+        // The workflows are running; an unmarked row only means a later sweep will find them
         // "already started" later and mark them then.
-        this.logger.warn({ err, count: ids.length }, 'could not mark started workflows; the sweeper will');
+        this.logger.warn({ err, count: ids.length }, 'could not mark started workflows; a later sweep will');
       });
     await this.flushing;
   }
 
   /**
    * One sweep: claim and start the oldest unclaimed unstarted events, terminal ones first. Safe to
-   * run in every server and worker at once: rows are claimed with SKIP LOCKED under a lease, so
-   * each is started by one process (and starting an already-started workflow is a no-op anyway).
+   * run in every worker at once: rows are claimed with SKIP LOCKED under a lease, so each is
+   * started by one process (and starting an already-started workflow is a no-op anyway). Returns
+   * how many rows it claimed.
    */
-  async sweep(limit = 200): Promise<number> {
-    const depth = await this.countOutbox();
-    if (depth === 0) return 0;
+  async sweep(limit = SWEEP_BATCH): Promise<number> {
     const claimed = await sql<StartableEvent & { received_at: Date }>`
       update events set start_claimed_until = now() + make_interval(secs => ${START_CLAIM_SECONDS})
       where id in (
@@ -156,24 +151,30 @@ export class WorkflowStarter {
         for update skip locked
       )
       returning id, partner_id, call_id, event_type, terminal, workflow_id, received_at`.execute(this.db);
-    const rows = claimed.rows.sort(
-      (a, b) => Number(b.terminal) - Number(a.terminal) || a.received_at.getTime() - b.received_at.getTime(),
-    );
+    const rows = claimed.rows
+      .filter((r) => !this.inflightIds.has(r.id))
+      .sort((a, b) => Number(b.terminal) - Number(a.terminal) || a.received_at.getTime() - b.received_at.getTime());
+    if (rows.length === 0) return 0;
+    let next = 0;
     let started = 0;
-    const concurrency = Math.max(1, Math.min(32, this.config.ingest.maxInflightStarts));
-    for (let i = 0; i < rows.length; i += concurrency) {
-      const batch = rows.slice(i, i + concurrency).filter((r) => !this.inflightIds.has(r.id));
-      const results = await Promise.all(batch.map((r) => this.start(r)));
-      started += results.filter(Boolean).length;
-      if (results.some((ok) => !ok)) {
-        // Temporal is struggling: give the rest back now rather than sit on their claims.
-        await Promise.all(rows.slice(i + concurrency).map((r) => this.releaseClaim(r.id, false)));
-        break;
-      }
+    let failed = false;
+    const concurrency = Math.max(1, Math.min(rows.length, this.config.ingest.maxInflightStarts));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (!failed && next < rows.length) {
+          if (await this.start(rows[next++]!)) started++;
+          else failed = true;
+        }
+      }),
+    );
+    if (failed) {
+      this.quietUntil = Date.now() + this.config.ingest.outboxSweepIntervalMs;
+      // Temporal is struggling: give the rest back now rather than sit on their claims.
+      await Promise.all(rows.slice(next).map((r) => this.releaseClaim(r.id, false)));
     }
     await this.flush();
-    if (started > 0) this.logger.info({ started, outbox_depth: depth }, 'outbox sweep started workflows');
-    return started;
+    if (started > 0) this.logger.info({ started, failed: failed || undefined }, 'outbox relay started workflows');
+    return failed ? 0 : claimed.rows.length;
   }
 
   /** Re-reads the outbox depth from Postgres (cheap: a partial index holds only unstarted rows). */
@@ -189,31 +190,62 @@ export class WorkflowStarter {
     return row.n;
   }
 
-  startSweeper(): void {
-    const tick = async () => {
-      // The depth is refreshed even while a long sweep runs, so shedding follows the real backlog.
-      if (!this.counting && this.sweeping) {
-        this.counting = true;
-        await this.countOutbox()
-          .catch((err: unknown) => this.logger.warn({ err }, 'could not count the outbox; will retry'))
-          .finally(() => (this.counting = false));
+  /** Wakes the relay now (an ingest notification): sweeps at once, or right after the running sweep. */
+  kick(): void {
+    if (!this.sweepTimer || Date.now() < this.quietUntil) return; // not relaying, or backing off
+    if (this.sweeping) {
+      this.kicked = true;
+      return;
+    }
+    void this.relayTick();
+  }
+
+  private async relayTick(fromTimer = false): Promise<void> {
+    // The depth gauge follows the backlog even while a long sweep runs.
+    if (fromTimer) void this.refreshDepth();
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      // A full batch, or a wake-up during the sweep: there is more, so go on without waiting.
+      for (;;) {
+        this.kicked = false;
+        const claimed = await this.sweep();
+        if (!this.kicked && claimed < SWEEP_BATCH) break;
       }
-      if (this.sweeping) return;
-      this.sweeping = true;
-      try {
-        await this.sweep();
-      } catch (err) {
-        this.logger.warn({ err }, 'outbox sweep failed; will retry');
-      } finally {
-        this.sweeping = false;
-      }
-    };
-    this.sweepTimer = setInterval(() => void tick(), this.config.ingest.outboxSweepIntervalMs);
+    } catch (err) {
+      this.logger.warn({ err }, 'outbox sweep failed; will retry');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async refreshDepth(): Promise<void> {
+    if (this.counting) return;
+    this.counting = true;
+    await this.countOutbox()
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not count the outbox; will retry'))
+      .finally(() => (this.counting = false));
+  }
+
+  /** The relay (workers): a sweep every OUTBOX_SWEEP_INTERVAL, and at once on kick(). */
+  startRelay(): void {
+    this.sweepTimer = setInterval(() => void this.relayTick(true), this.config.ingest.outboxSweepIntervalMs);
     this.sweepTimer.unref();
   }
 
+  /** The API server: only keeps the outbox depth current for load shedding. */
+  startDepthCounter(): void {
+    const timer = setInterval(() => void this.refreshDepth(), this.config.ingest.outboxSweepIntervalMs);
+    timer.unref();
+    this.stopDepthCounter = () => clearInterval(timer);
+  }
+
+  private stopDepthCounter = () => undefined as void;
+
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.stopDepthCounter();
     await this.flush();
   }
 }

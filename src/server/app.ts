@@ -1,10 +1,9 @@
 import express, { Router, type Express } from 'express';
-import type { WorkflowStarter } from '../ingest/workflowStarter';
 import type { AppContext } from './context';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
-import { ingestRoutes } from './routes/ingest';
+import { ingestRoutes, type IngestOutbox } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
@@ -14,7 +13,7 @@ import { reconciliationRoutes } from './routes/reconciliations';
 import { VOICE_SESSIONS_PATH, voiceSessionRoutes, voiceSessionsBodyParser } from './routes/voiceSessions';
 
 /** The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. */
-export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
+export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
@@ -23,7 +22,7 @@ export function createApp(ctx: AppContext, starter: WorkflowStarter): Express {
   healthRoutes(router, ctx);
   metaRoutes(router, ctx);
   // Ingest reads the raw body itself (signatures are over the exact bytes): mount before json().
-  ingestRoutes(router, ctx, starter);
+  ingestRoutes(router, ctx, outbox);
   // Bulk call-log uploads (10,000 rows) need more than the general 1 MiB.
   router.post(VOICE_SESSIONS_PATH, voiceSessionsBodyParser);
   router.use(express.json({ limit: '1mb', strict: true }));

@@ -2,25 +2,30 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
 import { PartnerSecretCache } from '../ingest/partnerSecrets';
+import { OutboxNotifier } from '../ingest/outboxSignal';
 import { WorkflowStarter } from '../ingest/workflowStarter';
 import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
+import type { IngestOutbox } from './routes/ingest';
 import type { AppContext } from './context';
 
 export interface RunningServer {
   url: string;
   port: number;
   ctx: AppContext;
+  /** Counts the outbox (load shedding); the server starts no workflows itself. */
   starter: WorkflowStarter;
+  outbox: IngestOutbox;
   close(): Promise<void>;
 }
 
 /**
  * Starts the HTTP API. It does not wait for Temporal: ingest must keep acknowledging (and
- * persisting) while Temporal is down; the outbox sweeper catches up when it is back.
+ * persisting) while Temporal is down, and starts no workflow itself: the outbox relays in the
+ * workers do, woken by its notifications.
  */
-export async function startServer(core: CoreServices, opts: { sweeper?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(core: CoreServices): Promise<RunningServer> {
   const { config } = core;
   const temporal = lazyClient(config.temporal);
   const ctx: AppContext = {
@@ -35,8 +40,16 @@ export async function startServer(core: CoreServices, opts: { sweeper?: boolean 
   // The server owns the state gauges (open circuits, quarantine, dead-letter backlog).
   core.metrics.useDatabaseSnapshot(() => readDatabaseSnapshot(ctx.db));
   const starter = new WorkflowStarter(ctx.db, temporal, config, core.logger, core.metrics);
-  if (opts.sweeper !== false) starter.startSweeper();
-  const app = createApp(ctx, starter);
+  starter.startDepthCounter();
+  const notifier = new OutboxNotifier(ctx.db, core.logger);
+  const outbox: IngestOutbox = {
+    overloaded: () => starter.overloaded(),
+    committed: () => {
+      starter.recordPersisted();
+      notifier.notify();
+    },
+  };
+  const app = createApp(ctx, outbox);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -53,11 +66,13 @@ export async function startServer(core: CoreServices, opts: { sweeper?: boolean 
     port,
     ctx,
     starter,
+    outbox,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      notifier.stop();
       await starter.stop();
       await temporal.connection.close();
     },

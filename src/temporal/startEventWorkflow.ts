@@ -16,7 +16,7 @@ export interface StartableEvent {
 
 /**
  * Starts the event's workflow. REJECT_DUPLICATE on the deterministic id makes this safe to call
- * any number of times (ingest, the outbox sweeper, reconciliation): an "already started" answer is
+ * any number of times (the outbox relay, reconciliation): an "already started" answer is
  * the dedupe working, not a failure. Terminal events get the higher task-queue priority.
  */
 export async function startEventWorkflow(

@@ -8,6 +8,8 @@ import type { SecretBox } from '../crypto/secretBox';
 import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { OutboxListener } from '../ingest/outboxSignal';
+import { WorkflowStarter } from '../ingest/workflowStarter';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
@@ -50,17 +52,21 @@ export interface StartWorkerOptions {
   reconciliationSchedule?: boolean;
   /** Create or update the daily retention purge Schedule before polling (same reasoning). */
   retentionSchedule?: boolean;
+  /**
+   * Run the outbox relay (start the workflows of acknowledged events). On by default: every
+   * worker relays, so acknowledged events start as long as any worker runs.
+   */
+  relay?: boolean;
 }
 
 export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
   installTemporalRuntime(logger, opts.sdkMetricsAddress);
   const connection = await connectWorkerConnection(config.temporal);
-  if (opts.reconciliationSchedule || opts.retentionSchedule) {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    if (opts.reconciliationSchedule) await ensureReconciliationSchedule(client, config, logger);
-    if (opts.retentionSchedule) await ensureRetentionSchedule(client, config, logger);
-  }
+  // One client on the worker's native connection: starts and Schedules go through Rust, not grpc-js.
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  if (opts.reconciliationSchedule) await ensureReconciliationSchedule(client, config, logger);
+  if (opts.retentionSchedule) await ensureRetentionSchedule(client, config, logger);
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
   const worker = await Worker.create({
     connection,
@@ -74,8 +80,10 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
     maxConcurrentWorkflowTaskExecutions: 40,
     maxCachedWorkflows: 2000,
   });
-  logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client);
+  logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace, relay: Boolean(relay) }, 'worker started');
   const done = worker.run().finally(async () => {
+    await relay?.stop();
     await agent.close();
     await connection.close();
   });
@@ -83,8 +91,22 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
     worker,
     done,
     async shutdown() {
+      // Stop starting new workflows first, then drain the worker.
+      await relay?.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
+  };
+}
+
+/** The outbox relay: woken by ingest's notifications, polling as a fallback. */
+function startOutboxRelay(deps: WorkerDeps, client: Client): { stop(): Promise<void> } {
+  const starter = new WorkflowStarter(deps.db, client, deps.config, deps.logger, deps.metrics);
+  starter.startRelay();
+  const listener = new OutboxListener(deps.config.database.url!, () => starter.kick(), deps.logger);
+  listener.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () => (stopping ??= Promise.all([listener.close(), starter.stop()]).then(() => undefined)),
   };
 }

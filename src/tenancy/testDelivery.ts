@@ -16,7 +16,7 @@ export const TEST_EVENT_TYPE = 'switchboard.test';
  * code, retried under the same policy, recorded as attempts and visible in the Temporal UI like
  * any real delivery. The eventWorkflow is deliberately not used: it would fan out to every
  * endpoint of the tenant subscribed to all types. `workflow_started_at` is set at insert so the
- * outbox sweeper never starts one either.
+ * outbox relay never starts one either.
  */
 export async function sendTestEvent(
   db: Kysely<Database>,

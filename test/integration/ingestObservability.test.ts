@@ -36,7 +36,7 @@ describe('ingest observability', () => {
     });
     const base = createCoreServices(config, 'test');
     core = { ...base, logger: pino({ level: 'info' }, sink) };
-    server = await startServer(core, { sweeper: false });
+    server = await startServer(core);
   });
   afterAll(async () => {
     await server?.close();

@@ -16,7 +16,7 @@ describe('admin API: bad input is refused with a clear 4xx and writes nothing', 
   const ids = {} as { tenant: string; endpoint: string };
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, sweeper: false });
+    stack = await startTestStack({ worker: false });
     admin = apiAs(stack, stack.adminKey);
     const p = (await admin.post('/v1/partners', { name: 'P' })).body;
     partner = apiAs(stack, p.api_key);

@@ -19,7 +19,7 @@ describe('scope matrix: ingest, catalog, OpenAPI, metrics, health', () => {
   let private_: string[];
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, sweeper: false });
+    stack = await startTestStack({ worker: false });
     const admin = apiAs(stack, stack.adminKey);
     A = (await admin.post('/v1/partners', { name: 'A' })).body;
     B = (await admin.post('/v1/partners', { name: 'B' })).body;

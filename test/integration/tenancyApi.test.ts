@@ -10,7 +10,7 @@ describe('tenancy admin API', () => {
   let admin: Caller;
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, sweeper: false, env: { SWITCHBOARD_ALLOW_PRIVATE_NETWORK: 'false' } });
+    stack = await startTestStack({ worker: false, env: { SWITCHBOARD_ALLOW_PRIVATE_NETWORK: 'false' } });
     admin = apiAs(stack, stack.adminKey);
   });
   afterAll(async () => {
@@ -434,7 +434,7 @@ describe('tenancy admin API', () => {
 /** The (method, path) pairs the running Express app routes, read from its router stack. */
 function expressRoutes(stack: TestStack): Array<{ method: string; path: string }> {
   const { createApp } = require('../../src/server/app') as typeof import('../../src/server/app');
-  const app = createApp(stack.server.ctx, stack.server.starter) as unknown as { router: { stack: Layer[] } };
+  const app = createApp(stack.server.ctx, stack.server.outbox) as unknown as { router: { stack: Layer[] } };
   type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
   const out: Array<{ method: string; path: string }> = [];
   const visit = (layers: Layer[]) => {

@@ -28,7 +28,7 @@ describe('tenancy scope boundaries', () => {
   let n = 0;
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, sweeper: false });
+    stack = await startTestStack({ worker: false });
     const admin = apiAs(stack, stack.adminKey);
     const pA = (await admin.post('/v1/partners', { name: 'A' })).body;
     const pB = (await admin.post('/v1/partners', { name: 'B' })).body;

@@ -44,8 +44,8 @@ export async function createTestDatabase(): Promise<string> {
 
 export interface TestStackOptions {
   env?: Partial<Record<keyof RawEnv, string>>;
+  /** A worker (with its outbox relay) in this process; without one no workflow starts. */
   worker?: boolean;
-  sweeper?: boolean;
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
@@ -74,7 +74,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   });
   const core = createCoreServices(config, 'test');
   const worker = opts.worker === false ? undefined : await startWorker({ ...core, db: core.database.db });
-  const server = await startServer(core, { sweeper: opts.sweeper });
+  const server = await startServer(core);
   const temporal = await connectClient(config.temporal);
   return {
     config,

@@ -16,7 +16,6 @@ import { jsonNestingDepth } from '../../ingest/jsonDepth';
 import { persistEvent, type PersistResult } from '../../ingest/persistEvent';
 import { rawBodyReader } from '../../ingest/rawBody';
 import { TokenBuckets } from '../../ingest/tokenBucket';
-import type { WorkflowStarter } from '../../ingest/workflowStarter';
 import { verifyInbound } from '../../signing/verifyInbound';
 import type { AppContext } from '../context';
 import { registerOperation } from '../openapi';
@@ -47,7 +46,13 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowStarter): void {
+/** What ingest needs of the outbox: whether to shed, and to say a new event was committed. */
+export interface IngestOutbox {
+  overloaded(): boolean;
+  committed(): void;
+}
+
+export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutbox): void {
   const { config, db, logger, metrics } = ctx;
   const secrets = ctx.partnerSecrets;
   const buckets = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.rateBurst);
@@ -66,7 +71,7 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
       { name: 'x-signature', description: 'Alternative: sha256=<hex HMAC-SHA256 of the body>' },
     ],
     responses: {
-      202: { description: 'Persisted; its workflow is started (or queued in the outbox)', schema: IngestAcceptedSchema },
+      202: { description: 'Persisted (in the outbox); a relay starts its workflow right after', schema: IngestAcceptedSchema },
       200: { description: 'Duplicate of an event already received; nothing new started', schema: IngestAcceptedSchema },
       400: { description: 'Body is not UTF-8 JSON' },
       401: { description: 'Missing or invalid signature, or a timestamp outside the tolerance' },
@@ -152,7 +157,7 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
       Object.assign(line, { event_type: event.event, call_id: callId, workflow_id: workflowId, tenant_id: event.tenant_id });
 
       // Under overload shed what can wait; terminal events (call.ended/failed) are always taken.
-      if (!info.terminal && starter.overloaded()) {
+      if (!info.terminal && outbox.overloaded()) {
         throw new OverloadedError('ingest is shedding non-terminal events; retry later', 5);
       }
 
@@ -190,16 +195,8 @@ export function ingestRoutes(router: Router, ctx: AppContext, starter: WorkflowS
         duplicate: result.duplicate,
       });
       finish(result.duplicate ? 'duplicate' : 'accepted', result.duplicate ? 200 : 202);
-      if (!result.duplicate) {
-        starter.startSoon({
-          id: result.eventId,
-          partner_id: partnerId,
-          call_id: callId,
-          event_type: event.event,
-          terminal: info.terminal,
-          workflow_id: workflowId,
-        });
-      }
+      // The relays (in the workers) start the workflow; the handler never waits on Temporal.
+      if (!result.duplicate) outbox.committed();
     } catch (caught) {
       // Anything not already typed happened before the commit (e.g. the partner lookup with
       // Postgres down): also a retryable 503.
