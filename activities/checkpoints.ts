@@ -34,33 +34,33 @@ export function checkpointActivities({ db }: ActivityDeps) {
      * a checkpoint when it changes. Returns the new status.
      */
     async settleEventStatus(eventId: string): Promise<EventStatus> {
-      return db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .selectFrom('deliveries')
-          .select(['status', sql<number>`count(*)::int`.as('n')])
-          .where('event_id', '=', eventId)
-          .groupBy('status')
-          .execute();
-        const count = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
-        const total = rows.reduce((a, r) => a + r.n, 0);
-        const delivered = count('delivered');
-        const dead = count('dead_lettered');
-        let status: EventStatus;
-        if (total === 0) status = 'no_subscribers';
-        else if (delivered === total) status = 'delivered';
-        else if (delivered + dead < total) status = 'delivering';
-        else if (delivered === 0) status = 'dead_lettered';
-        else status = 'partially_delivered';
-        const current = await trx.selectFrom('events').select('status').where('id', '=', eventId).forUpdate().executeTakeFirst();
-        if (current && current.status !== status) {
-          await trx.updateTable('events').set({ status, updated_at: sql`now()` }).where('id', '=', eventId).execute();
-          await trx
-            .insertInto('event_checkpoints')
-            .values({ event_id: eventId, stage: status, detail: JSON.stringify({ delivered, dead_lettered: dead, total }) })
-            .execute();
-        }
-        return status;
-      });
+      const rows = await db
+        .selectFrom('deliveries')
+        .select(['status', sql<number>`count(*)::int`.as('n')])
+        .where('event_id', '=', eventId)
+        .groupBy('status')
+        .execute();
+      const count = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+      const total = rows.reduce((a, r) => a + r.n, 0);
+      const delivered = count('delivered');
+      const dead = count('dead_lettered');
+      let status: EventStatus;
+      if (total === 0) status = 'no_subscribers';
+      else if (delivered === total) status = 'delivered';
+      else if (delivered + dead < total) status = 'delivering';
+      else if (delivered === 0) status = 'dead_lettered';
+      else status = 'partially_delivered';
+      // Status and its checkpoint together, only when the status changes: one atomic statement.
+      const detail = JSON.stringify({ delivered, dead_lettered: dead, total });
+      await sql`
+        with changed as (
+          update events set status = ${status}, updated_at = now()
+          where id = ${eventId} and status <> ${status}
+          returning id
+        )
+        insert into event_checkpoints (event_id, stage, detail)
+        select id, ${status}, ${detail}::jsonb from changed`.execute(db);
+      return status;
     },
   };
 }

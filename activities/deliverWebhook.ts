@@ -131,49 +131,42 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       metrics.attemptLatency.observe(durationMs / 1000);
       metrics.deliveriesTotal.inc({ outcome: ok ? 'success' : 'failure', status_class: statusClass(statusCode) });
 
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('delivery_attempts')
-          .values({
-            delivery_id: deliveryId,
-            attempt_number: attemptNumber,
-            started_at: started,
-            duration_ms: durationMs,
-            status_code: statusCode,
-            response_body: preview,
-            error: errorText,
-          })
-          .execute();
-        await trx
-          .updateTable('deliveries')
-          .set({
-            attempt_count: attemptNumber,
-            status: ok ? 'delivered' : 'delivering',
-            last_status_code: statusCode,
-            last_error: errorText,
-            last_response_body: preview,
-            updated_at: sql`now()`,
-            ...(ok ? { delivered_at: sql`now()` } : {}),
-          })
-          .where('id', '=', deliveryId)
-          .execute();
-        if (ok && (row.circuit_state !== 'closed' || probe)) {
-          const c = afterSuccess();
-          await trx
-            .updateTable('endpoints')
-            .set({ circuit_state: c.state, consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
-            .where('id', '=', row.endpoint_id)
-            .execute();
-        }
-      });
+      // The attempt, the delivery's new state and (on success) the endpoint's recovery in ONE
+      // statement: atomic, and one round trip on the hot path instead of five.
+      const closeCircuit = ok && (row.circuit_state !== 'closed' || probe);
+      const recovered = afterSuccess();
+      await sql`
+        with attempt as (
+          insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
+          values (${deliveryId}, ${attemptNumber}, ${started}, ${durationMs}, ${statusCode}, ${preview}, ${errorText})
+          returning 1
+        ),
+        delivery as (
+          update deliveries set
+            attempt_count = ${attemptNumber},
+            status = ${ok ? 'delivered' : 'delivering'},
+            last_status_code = ${statusCode},
+            last_error = ${errorText},
+            last_response_body = ${preview},
+            updated_at = now(),
+            delivered_at = case when ${ok} then now() else delivered_at end
+          where id = ${deliveryId}
+          returning 1
+        ),
+        endpoint as (
+          -- A success resets the failure streak even while the circuit stayed closed.
+          update endpoints set
+            consecutive_failures = ${recovered.consecutiveFailures},
+            failing_since = null,
+            circuit_state = case when ${closeCircuit} then ${recovered.state} else circuit_state end,
+            circuit_opened_at = case when ${closeCircuit} then null else circuit_opened_at end
+          where id = ${row.endpoint_id} and ${ok} and (consecutive_failures > 0 or ${closeCircuit})
+          returning 1
+        )
+        select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries, (select count(*) from endpoint) as endpoints
+      `.execute(db);
       if (ok) {
-        // A success resets the failure streak even while the circuit stayed closed.
-        await db
-          .updateTable('endpoints')
-          .set({ consecutive_failures: 0, failing_since: null })
-          .where('id', '=', row.endpoint_id)
-          .where('consecutive_failures', '>', 0)
-          .execute();
+        // The endpoint's recovery is in the statement above.
       } else if (!forbidden && (statusCode === null || isRetryableStatus(statusCode))) {
         // Only "the endpoint is unwell" counts towards the circuit: a 400 is a healthy endpoint
         // rejecting one payload, and opening the circuit for it would delay everyone else.

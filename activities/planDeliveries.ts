@@ -33,52 +33,60 @@ export function planDeliveriesActivities({ db }: ActivityDeps) {
       firstAttemptInline?: boolean;
     }): Promise<PlannedDelivery[]> {
       const ownWorkflowId = (endpointId: string) => `${input.workflowIdPrefix}:${endpointId}`;
-      return db.transaction().execute(async (trx) => {
-        const endpoints = await trx
-          .selectFrom('endpoints')
-          .select(['id', 'partner_id', 'url', 'max_attempts'])
-          .where('tenant_id', '=', input.tenantId)
-          .where('enabled', '=', true)
-          .where('deleted_at', 'is', null)
-          .where((eb) => eb.or([eb('event_types', 'is', null), eb(sql.val(input.eventType), '=', sql<string>`any(event_types)`)]))
-          .execute();
-        if (endpoints.length > 0) {
-          await trx
-            .insertInto('deliveries')
-            .values(
-              endpoints.map((e) => ({
-                id: newId('dlv'),
-                event_id: input.eventId,
-                endpoint_id: e.id,
-                tenant_id: input.tenantId,
-                partner_id: e.partner_id,
-                workflow_id: input.firstAttemptInline ? input.workflowIdPrefix : ownWorkflowId(e.id),
-              })),
-            )
-            .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
-            .execute();
-        }
-        const rows = await trx
-          .selectFrom('deliveries')
-          .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
-          .select(['deliveries.id', 'deliveries.endpoint_id', 'deliveries.status', 'deliveries.workflow_id', 'endpoints.url', 'endpoints.max_attempts'])
-          .where('deliveries.event_id', '=', input.eventId)
-          .orderBy('deliveries.endpoint_id')
-          .execute();
-        await trx
-          .insertInto('event_checkpoints')
-          .values({ event_id: input.eventId, stage: 'delivering', detail: JSON.stringify({ endpoints: rows.map((r) => r.endpoint_id) }) })
-          .execute();
-        await trx.updateTable('events').set({ status: 'delivering', updated_at: sql`now()` }).where('id', '=', input.eventId).execute();
-        return rows.map((r) => ({
-          deliveryId: r.id,
-          endpointId: r.endpoint_id,
-          destination: destinationLabel(r.url),
-          workflowId: ownWorkflowId(r.endpoint_id),
-          maxAttempts: r.max_attempts,
-          status: r.status,
-        }));
-      });
+      const endpoints = await db
+        .selectFrom('endpoints')
+        .select(['id', 'partner_id'])
+        .where('tenant_id', '=', input.tenantId)
+        .where('enabled', '=', true)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('event_types', 'is', null), eb(sql.val(input.eventType), '=', sql<string>`any(event_types)`)]))
+        .execute();
+      const planned = JSON.stringify(
+        endpoints.map((e) => ({
+          id: newId('dlv'),
+          endpoint_id: e.id,
+          partner_id: e.partner_id,
+          workflow_id: input.firstAttemptInline ? input.workflowIdPrefix : ownWorkflowId(e.id),
+        })),
+      );
+      // New rows, the event's rows from an earlier run of this step, the `delivering` checkpoint
+      // and the event status in ONE statement (atomic, one round trip). A data-modifying CTE's
+      // rows are invisible to the rest of the statement, so new rows come from RETURNING and
+      // earlier ones from the table.
+      const { rows } = await sql<{ id: string; endpoint_id: string; status: string; url: string; max_attempts: number | null }>`
+        with ins as (
+          insert into deliveries (id, event_id, endpoint_id, tenant_id, partner_id, workflow_id)
+          select p.id, ${input.eventId}, p.endpoint_id, ${input.tenantId}, p.partner_id, p.workflow_id
+          from jsonb_to_recordset(${planned}::jsonb) as p(id text, endpoint_id text, partner_id text, workflow_id text)
+          on conflict (endpoint_id, event_id) do nothing
+          returning id, endpoint_id, status
+        ),
+        all_rows as (
+          select id, endpoint_id, status from ins
+          union all
+          select id, endpoint_id, status from deliveries where event_id = ${input.eventId}
+        ),
+        checkpoint as (
+          insert into event_checkpoints (event_id, stage, detail)
+          select ${input.eventId}, 'delivering', jsonb_build_object('endpoints', coalesce(jsonb_agg(endpoint_id order by endpoint_id), '[]'::jsonb))
+          from all_rows
+          returning 1
+        ),
+        event as (
+          update events set status = 'delivering', updated_at = now() where id = ${input.eventId} returning 1
+        )
+        -- checkpoint and event run whether or not they are read (Postgres runs every data-modifying CTE).
+        select r.id, r.endpoint_id, r.status, e.url, e.max_attempts
+        from all_rows r join endpoints e on e.id = r.endpoint_id
+        order by r.endpoint_id`.execute(db);
+      return rows.map((r) => ({
+        deliveryId: r.id,
+        endpointId: r.endpoint_id,
+        destination: destinationLabel(r.url),
+        workflowId: ownWorkflowId(r.endpoint_id),
+        maxAttempts: r.max_attempts,
+        status: r.status,
+      }));
     },
 
     /** The delivery continues in its own workflow from now on: point the row (and the API) at it. */

@@ -60,33 +60,28 @@ export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, c
       if (decision.outcome !== 'resolved') return decision;
 
       const tenantId = decision.tenantId;
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('events')
-          .set({ tenant_id: tenantId, status: 'tenant_resolved', updated_at: sql`now()` })
-          .where('id', '=', eventId)
-          .execute();
-        await trx
-          .insertInto('event_checkpoints')
-          .values({ event_id: eventId, stage: 'tenant_resolved', detail: JSON.stringify({ tenant_id: tenantId, via: decision.via }) })
-          .execute();
-        const learn = keys.filter((k) => k.kind === 'call_id' || k.kind === 'voice_session_id');
-        if (learn.length > 0) {
-          await trx
-            .insertInto('tenant_routes')
-            .values(
-              learn.map((k) => ({
-                id: `rte_learned_${eventId}_${k.kind}`,
-                partner_id: event.partner_id,
-                tenant_id: tenantId,
-                kind: k.kind as 'call_id' | 'voice_session_id',
-                value: k.value,
-              })),
-            )
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-      });
+      const learned = JSON.stringify(
+        keys
+          .filter((k) => k.kind === 'call_id' || k.kind === 'voice_session_id')
+          .map((k) => ({ id: `rte_learned_${eventId}_${k.kind}`, partner_id: event.partner_id, tenant_id: tenantId, kind: k.kind, value: k.value })),
+      );
+      const detail = JSON.stringify({ tenant_id: tenantId, via: decision.via });
+      // Stamp, checkpoint and learned routes in ONE statement: atomic, one round trip.
+      await sql`
+        with stamped as (
+          update events set tenant_id = ${tenantId}, status = 'tenant_resolved', updated_at = now()
+          where id = ${eventId}
+          returning id
+        ),
+        checkpoint as (
+          insert into event_checkpoints (event_id, stage, detail)
+          select id, 'tenant_resolved', ${detail}::jsonb from stamped
+          returning 1
+        )
+        insert into tenant_routes (id, partner_id, tenant_id, kind, value)
+        select r.id, r.partner_id, r.tenant_id, r.kind, r.value
+        from jsonb_to_recordset(${learned}::jsonb) as r(id text, partner_id text, tenant_id text, kind text, value text)
+        on conflict do nothing`.execute(db);
       logger.debug({ event_id: eventId, tenant_id: tenantId, via: decision.via }, 'tenant resolved');
       return { outcome: 'resolved', tenantId, via: decision.via };
     },
