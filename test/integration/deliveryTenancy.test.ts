@@ -31,6 +31,26 @@ describe('delivery: tenant resolution, quarantine review and scoped reads', () =
     await stack?.close();
   });
 
+  it('a call resolved once is learned: its later events carrying only call_id / voice_session_id reach the same tenant', async () => {
+    // Its own tenant and receiver, so the other tests' receivers stay untouched.
+    const receiverC = await startReceiver();
+    const tenantC = await seedTenant(stack, partner.id, 'Tenant C', [['crm_account_id', 'crm-C']]);
+    secrets.push((await seedEndpoint(stack, partner.id, tenantC.id, { url: receiverC.url })).secret);
+    const callId = uniqueCallId('learn');
+    const first = await sendEvent(stack, partner, { event: 'call.started', call_id: callId, voice_session_id: `vs-${callId}`, runtime_vars: { crm_account_id: 'crm-C' } });
+    expect(await settle(stack, first.workflow_id)).toMatchObject({ status: 'delivered', tenantId: tenantC.id });
+    const byCall = await sendEvent(stack, partner, { event: 'call.ended', call_id: callId });
+    expect(await settle(stack, byCall.workflow_id)).toMatchObject({ status: 'delivered', tenantId: tenantC.id });
+    // A different call with the same voice session: the learned session route resolves it too.
+    const bySession = await sendEvent(stack, partner, { event: 'call.ended', call_id: uniqueCallId('learn-other'), voice_session_id: `vs-${callId}` });
+    expect(await settle(stack, bySession.workflow_id)).toMatchObject({ status: 'delivered', tenantId: tenantC.id });
+    expect(receiverC.uniqueWebhookIds()).toEqual(new Set([first.event_id, byCall.event_id, bySession.event_id]));
+    await receiverC.close();
+    // Without the learning, a bare call_id is unroutable: the control case.
+    const stranger = await sendEvent(stack, partner, { event: 'call.ended', call_id: uniqueCallId('never-seen') });
+    expect(await settle(stack, stranger.workflow_id)).toMatchObject({ status: 'quarantined', reason: 'unroutable' });
+  });
+
   it('conflicting tenant keys: quarantined, zero deliveries; a partner releases it to a tenant', async () => {
     const ack = await sendEvent(stack, partner, {
       call_id: uniqueCallId('conflict'),
