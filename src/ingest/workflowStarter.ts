@@ -28,7 +28,6 @@ const SWEEP_BATCH = 200;
  * The API server uses the same class only to count the outbox (load shedding).
  */
 export class WorkflowStarter {
-  private inflight = 0;
   private readonly inflightIds = new Set<string>();
   private pendingMarks: string[] = [];
   private flushTimer?: NodeJS.Timeout;
@@ -54,10 +53,6 @@ export class WorkflowStarter {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {}
-
-  get inflightCount(): number {
-    return this.inflight;
-  }
 
   get outboxDepth(): number {
     return Math.max(0, this.countedDepth + this.depthDelta);
@@ -86,7 +81,6 @@ export class WorkflowStarter {
   }
 
   private async start(event: StartableEvent): Promise<boolean> {
-    this.inflight++;
     this.inflightIds.add(event.id);
     try {
       await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
@@ -101,7 +95,6 @@ export class WorkflowStarter {
       await this.releaseClaim(event.id, true);
       return false;
     } finally {
-      this.inflight--;
       this.inflightIds.delete(event.id);
     }
   }
@@ -210,7 +203,8 @@ export class WorkflowStarter {
       for (;;) {
         this.kicked = false;
         const claimed = await this.sweep();
-        if (!this.kicked && claimed < SWEEP_BATCH) break;
+        // A failed start backs off until the next poll, however many wake-ups arrive.
+        if (Date.now() < this.quietUntil || (!this.kicked && claimed < SWEEP_BATCH)) break;
       }
     } catch (err) {
       this.logger.warn({ err }, 'outbox sweep failed; will retry');
