@@ -5,6 +5,7 @@ import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
+import { OutboxDepth } from './outboxDepth';
 import { START_CLAIM_SECONDS } from './persistEvent';
 
 /**
@@ -24,8 +25,6 @@ const SWEEP_BATCH = 200;
  * any number of workers share the outbox and each row is started once), start them terminal-first
  * and batch the "started" marks. Woken by the ingest notification, and polls as a fallback.
  * If Temporal is down nothing is lost: the rows stay unstarted and the next sweep retries.
- *
- * The API server uses the same class only to count the outbox (load shedding).
  */
 export class WorkflowStarter {
   private readonly inflightIds = new Set<string>();
@@ -38,35 +37,18 @@ export class WorkflowStarter {
   private kicked = false;
   /** After a failed start, wake-ups are ignored until then: the poll paces retries against a down Temporal. */
   private quietUntil = 0;
-  private counting = false;
-  /**
-   * Outbox depth = unstarted rows at the last count + events persisted since (by this process);
-   * re-counted from Postgres on every tick; drives load shedding.
-   */
-  private countedDepth = 0;
-  private depthDelta = 0;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly client: Client,
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly metrics: Metrics,
-  ) {}
-
-  get outboxDepth(): number {
-    return Math.max(0, this.countedDepth + this.depthDelta);
+    metrics: Metrics,
+  ) {
+    this.depth = new OutboxDepth(db, config, logger, metrics);
   }
 
-  /** Over the configured bound: non-critical events should be shed. */
-  overloaded(): boolean {
-    return this.outboxDepth >= this.config.ingest.maxOutboxDepth;
-  }
-
-  /** Ingest committed one more event (counted until the next re-count). */
-  recordPersisted(): void {
-    this.depthDelta++;
-  }
+  /** Keeps the outbox gauge current while relaying. */
+  private readonly depth: OutboxDepth;
 
   /** Gives a row back to the relays (after a failed or skipped start). Never throws. */
   private async releaseClaim(eventId: string, failedAttempt: boolean): Promise<void> {
@@ -170,19 +152,6 @@ export class WorkflowStarter {
     return failed ? 0 : claimed.rows.length;
   }
 
-  /** Re-reads the outbox depth from Postgres (cheap: a partial index holds only unstarted rows). */
-  async countOutbox(): Promise<number> {
-    const row = await this.db
-      .selectFrom('events')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('workflow_started_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    this.countedDepth = row.n;
-    this.depthDelta = 0;
-    this.metrics.outboxDepth.set(row.n);
-    return row.n;
-  }
-
   /** Wakes the relay now (an ingest notification): sweeps at once, or right after the running sweep. */
   kick(): void {
     if (!this.sweepTimer || Date.now() < this.quietUntil) return; // not relaying, or backing off
@@ -195,7 +164,7 @@ export class WorkflowStarter {
 
   private async relayTick(fromTimer = false): Promise<void> {
     // The depth gauge follows the backlog even while a long sweep runs.
-    if (fromTimer) void this.refreshDepth();
+    if (fromTimer) void this.depth.refresh();
     if (this.sweeping) return;
     this.sweeping = true;
     try {
@@ -213,33 +182,15 @@ export class WorkflowStarter {
     }
   }
 
-  private async refreshDepth(): Promise<void> {
-    if (this.counting) return;
-    this.counting = true;
-    await this.countOutbox()
-      .catch((err: unknown) => this.logger.warn({ err }, 'could not count the outbox; will retry'))
-      .finally(() => (this.counting = false));
-  }
-
   /** The relay (workers): a sweep every OUTBOX_SWEEP_INTERVAL, and at once on kick(). */
   startRelay(): void {
     this.sweepTimer = setInterval(() => void this.relayTick(true), this.config.ingest.outboxSweepIntervalMs);
     this.sweepTimer.unref();
   }
 
-  /** The API server: only keeps the outbox depth current for load shedding. */
-  startDepthCounter(): void {
-    const timer = setInterval(() => void this.refreshDepth(), this.config.ingest.outboxSweepIntervalMs);
-    timer.unref();
-    this.stopDepthCounter = () => clearInterval(timer);
-  }
-
-  private stopDepthCounter = () => undefined as void;
-
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
-    this.stopDepthCounter();
     await this.flush();
   }
 }

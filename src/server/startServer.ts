@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
 import { PartnerSecretCache } from '../ingest/partnerSecrets';
 import { OutboxNotifier } from '../ingest/outboxSignal';
-import { WorkflowStarter } from '../ingest/workflowStarter';
+import { OutboxDepth } from '../ingest/outboxDepth';
 import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
@@ -14,8 +14,7 @@ export interface RunningServer {
   url: string;
   port: number;
   ctx: AppContext;
-  /** Counts the outbox (load shedding); the server starts no workflows itself. */
-  starter: WorkflowStarter;
+  /** Ingest's view of the outbox: load shedding and the notification; the server starts no workflows. */
   outbox: IngestOutbox;
   close(): Promise<void>;
 }
@@ -39,13 +38,13 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
   };
   // The server owns the state gauges (open circuits, quarantine, dead-letter backlog).
   core.metrics.useDatabaseSnapshot(() => readDatabaseSnapshot(ctx.db));
-  const starter = new WorkflowStarter(ctx.db, temporal, config, core.logger, core.metrics);
-  starter.startDepthCounter();
+  const depth = new OutboxDepth(ctx.db, config, core.logger, core.metrics);
+  depth.start();
   const notifier = new OutboxNotifier(ctx.db, core.logger);
   const outbox: IngestOutbox = {
-    overloaded: () => starter.overloaded(),
+    overloaded: () => depth.overloaded(),
     committed: () => {
-      starter.recordPersisted();
+      depth.recordPersisted();
       notifier.notify();
     },
   };
@@ -65,7 +64,6 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
     url,
     port,
     ctx,
-    starter,
     outbox,
     async close() {
       await new Promise<void>((resolve) => {
@@ -73,7 +71,7 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
         server.closeIdleConnections();
       });
       notifier.stop();
-      await starter.stop();
+      depth.stop();
       await temporal.connection.close();
     },
   };
