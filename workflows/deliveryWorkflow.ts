@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -10,6 +8,7 @@ import {
 import type { Activities } from '../activities';
 import { DeliveryStatus } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
+import { readDeliveryFailure } from './deliveryFailure';
 import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
 
 const { markDeadLettered, settleEventStatus } = databaseSteps;
@@ -75,10 +74,10 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
         setStatus('delivering');
       }
     } catch (err) {
-      const reason = describeFailure(err);
-      const details = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.details : undefined;
-      const attempt = (details?.[0] as { attempt?: number } | undefined)?.attempt;
-      result = { status: 'dead_lettered', attempts: attempt ?? attemptCount, reason };
+      const failure = readDeliveryFailure(err);
+      // A retryable failure reaching here has exhausted the policy's attempts.
+      const reason = failure.classified ? `${failure.permanent ? 'permanent failure' : 'retries exhausted'}: ${failure.message}` : failure.message;
+      result = { status: 'dead_lettered', attempts: failure.attempt ?? attemptCount, reason };
     }
   }
 
@@ -95,16 +94,4 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     [input.eventId],
   );
   return result;
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      const exhausted = !cause.nonRetryable;
-      return `${exhausted ? 'retries exhausted' : 'permanent failure'}: ${cause.message}`;
-    }
-    return cause?.message ?? err.message;
-  }
-  throw err; // not an activity failure: a bug, let the workflow task fail visibly
 }

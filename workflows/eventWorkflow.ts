@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   executeChild,
   log,
   ParentClosePolicy,
@@ -13,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
+import { readDeliveryFailure } from './deliveryFailure';
 import { deliveryWorkflow } from './deliveryWorkflow';
 import type { Activities } from '../activities';
 import type { RetrySettings } from '../src/domain/retrySchedule';
@@ -132,15 +131,10 @@ async function attemptInline(p: PlannedDelivery, input: EventWorkflowInput): Pro
     if (r.outcome === 'delivered') return 'delivered';
     return { kind: 'wait', delayMs: r.waitMs, reason: r.reason };
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    const cause = err.cause;
-    const reason = cause?.message ?? err.message;
-    const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as AttemptDetail | undefined) : undefined;
-    if (cause instanceof ApplicationFailure && cause.nonRetryable) {
-      return { kind: 'park', reason: `permanent failure: ${reason}`, attempts: detail?.attempt ?? 1 };
-    }
+    const failure = readDeliveryFailure(err);
+    if (failure.permanent) return { kind: 'park', reason: `permanent failure: ${failure.message}`, attempts: failure.attempt ?? 1 };
     // A timeout (e.g. the worker died mid-POST) lands here too: retried like any transient failure.
-    return { kind: 'retry', delayMs: detail?.retry_after_ms ?? input.policy.retry.initialIntervalMs, reason };
+    return { kind: 'retry', delayMs: failure.retryAfterMs ?? input.policy.retry.initialIntervalMs, reason: failure.message };
   }
 }
 
@@ -151,12 +145,6 @@ function afterFirstAttempt(retry: RetrySettings): RetrySettings {
     maxAttempts: retry.maxAttempts - 1,
     initialIntervalMs: Math.min(retry.maxIntervalMs, retry.initialIntervalMs * retry.backoffCoefficient),
   };
-}
-
-/** What deliverWebhook puts in its failures' details. */
-interface AttemptDetail {
-  attempt?: number;
-  retry_after_ms?: number | null;
 }
 
 /** Resolves, waiting (bounded) for the routing map to catch up; quarantines on conflict or timeout. */

@@ -1,0 +1,24 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+
+/** A failed deliverWebhook, as both the event workflow (first attempt) and deliveryWorkflow read it. */
+export interface DeliveryFailure {
+  /** Non-retryable (a 4xx, a forbidden destination, a gone endpoint): no further attempt helps. */
+  permanent: boolean;
+  /** The activity classified it (an ApplicationFailure); otherwise e.g. a timeout. */
+  classified: boolean;
+  message: string;
+  /** attempt_count recorded by the activity, when it got that far. */
+  attempt?: number;
+  /** The receiver's Retry-After, capped (failure details survive conversion; nextRetryDelay does not). */
+  retryAfterMs?: number;
+}
+
+/** Reads an activity failure; anything else (a bug in the workflow) is rethrown, never swallowed. */
+export function readDeliveryFailure(err: unknown): DeliveryFailure {
+  if (!(err instanceof ActivityFailure)) throw err;
+  const cause = err.cause;
+  const message = cause?.message ?? err.message;
+  if (!(cause instanceof ApplicationFailure)) return { permanent: false, classified: false, message };
+  const detail = cause.details?.[0] as { attempt?: number; retry_after_ms?: number | null } | undefined;
+  return { permanent: Boolean(cause.nonRetryable), classified: true, message, attempt: detail?.attempt, retryAfterMs: detail?.retry_after_ms ?? undefined };
+}
