@@ -114,7 +114,7 @@ export function replayers(deps: ActivityDeps, client: Client) {
       client,
       config,
       startable(row, row.event_id!, row.event_type!, row.workflow_id!),
-      WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      { reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY },
     );
     return started
       ? { kind: 'replayed', action: 'restarted', eventId: row.event_id!, workflowIds: [row.workflow_id!] }

@@ -74,6 +74,12 @@ export function createMetrics() {
       help: 'Acknowledged events whose workflow has not been started yet',
       registers: [registry],
     }),
+    workflowStarts: new Counter({
+      name: 'switchboard_workflow_starts_total',
+      help: 'Event workflows started by the outbox relay, by whether the server handed the first workflow task straight back (eager start) or queued it',
+      labelNames: ['eager'] as const,
+      registers: [registry],
+    }),
     deliveriesTotal: new Counter({
       name: 'switchboard_deliveries_total',
       help: 'Delivery attempts by outcome (success, failure) and HTTP status class (2xx..5xx, network)',

@@ -42,7 +42,7 @@ export class WorkflowStarter {
     private readonly client: Client,
     private readonly config: Config,
     private readonly logger: Logger,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
   ) {
     this.depth = new OutboxDepth(db, config, logger, metrics);
   }
@@ -65,9 +65,10 @@ export class WorkflowStarter {
   private async start(event: StartableEvent): Promise<boolean> {
     this.inflightIds.add(event.id);
     try {
-      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        startEventWorkflow(this.client, this.config, event),
+      const { started, eagerlyStarted } = await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        startEventWorkflow(this.client, this.config, event, { eager: true }),
       );
+      if (started) this.metrics.workflowStarts.inc({ eager: String(Boolean(eagerlyStarted)) });
       this.mark(event.id);
       return true;
     } catch (err) {

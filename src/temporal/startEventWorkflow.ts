@@ -19,19 +19,33 @@ export interface StartableEvent {
  * any number of times (the outbox relay, reconciliation): an "already started" answer is
  * the dedupe working, not a failure. Terminal events get the higher task-queue priority.
  */
+export interface StartEventWorkflowOptions {
+  /**
+   * Reconciliation restarts an event whose workflow failed or was terminated with
+   * ALLOW_DUPLICATE_FAILED_ONLY: a completed run still can never run twice.
+   */
+  reusePolicy?: WorkflowIdReusePolicy;
+  /**
+   * Eager workflow start: the server hands the first workflow task back in the start response, to
+   * the worker sharing this client's NativeConnection, instead of through the task queue (one
+   * matching round trip fewer per event). Only for a client on a worker's connection (the
+   * outbox relay); the server falls back to the task queue when that worker has no free slot.
+   */
+  eager?: boolean;
+}
+
 export async function startEventWorkflow(
   client: Client,
   config: Config,
   event: StartableEvent,
-  // Reconciliation restarts an event whose workflow failed or was terminated with
-  // ALLOW_DUPLICATE_FAILED_ONLY: a completed run still can never run twice.
-  reusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
-): Promise<{ started: boolean }> {
+  opts: StartEventWorkflowOptions = {},
+): Promise<{ started: boolean; eagerlyStarted?: boolean }> {
   try {
-    await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
+    const handle = await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
       taskQueue: config.temporal.taskQueue,
       workflowId: event.workflow_id,
-      workflowIdReusePolicy: reusePolicy,
+      workflowIdReusePolicy: opts.reusePolicy ?? WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      ...(opts.eager ? { requestEagerStart: true } : {}),
       args: [
         {
           eventId: event.id,
@@ -50,7 +64,7 @@ export async function startEventWorkflow(
       staticDetails: `event ${event.id} from partner ${event.partner_id}`,
       priority: { priorityKey: event.terminal ? 1 : 3 },
     });
-    return { started: true };
+    return { started: true, eagerlyStarted: handle.eagerlyStarted };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
     throw err;

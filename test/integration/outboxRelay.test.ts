@@ -40,6 +40,15 @@ describe('outbox relay', () => {
     await postAndAwaitStart('relay-notified');
   });
 
+  it('starts eagerly: the server hands the first workflow task back to the worker sharing the relay\'s connection', async () => {
+    const eagerStarts = async () =>
+      (await stack.core.metrics.workflowStarts.get()).values.find((v) => v.labels['eager'] === 'true')?.value ?? 0;
+    const before = await eagerStarts();
+    await postAndAwaitStart('relay-eager');
+    // The flag comes from the server's answer (a workflow task in the start response), not from our request.
+    expect(await eagerStarts()).toBe(before + 1);
+  });
+
   it('the listener reconnects after Postgres terminates its connection, and is woken again', async () => {
     const before = await listeners();
     expect(before).toHaveLength(1);
