@@ -23,6 +23,9 @@ export interface DeliverInput {
   deliveryId: string;
 }
 
+/** `deferred`: this worker already has its quota of inline first attempts in flight; nothing was sent. */
+export type InlineDeliverResult = DeliverResult | { outcome: 'deferred' };
+
 /** undici reports timeouts as the abort reason (TimeoutError) or its own headers/body timeouts. */
 function isTimeout(e: Error & { code?: string }): boolean {
   return (
@@ -41,8 +44,10 @@ function statusClass(status: number | null): string {
 export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
   const { db, config, logger, metrics, secretBox } = deps;
   const { passGate, recordFailure, rateGate } = endpointGate(deps);
+  /** Inline first attempts running in this process (see deliverWebhookInline). */
+  let inlineInFlight = 0;
 
-  return {
+  const activities = {
     /**
      * One delivery attempt. Throws retryable / non-retryable ApplicationFailures for the retry
      * policy; returns `wait` when the circuit or rate limit says "not now" (a durable timer in the
@@ -207,6 +212,24 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       throw retryableFailure(FailureType.DeliveryHttpError, `endpoint answered ${statusCode}`, detail, retryAfterMs);
     },
 
+    /**
+     * The event workflow's first attempt as a local activity: the same attempt as deliverWebhook,
+     * made inside the workflow task. That task (and its worker slot) stays open for the whole
+     * POST, so hanging endpoints could hold every slot and stall all other workflows on this
+     * worker; at most DELIVERY_INLINE_ATTEMPTS run at once, and beyond that this answers
+     * `deferred` at once, without sending, and the workflow makes the attempt as a task-queue
+     * activity instead.
+     */
+    async deliverWebhookInline(input: DeliverInput): Promise<InlineDeliverResult> {
+      if (inlineInFlight >= config.delivery.inlineAttempts) return { outcome: 'deferred' };
+      inlineInFlight++;
+      try {
+        return await activities.deliverWebhook(input);
+      } finally {
+        inlineInFlight--;
+      }
+    },
+
     /** Exhausted or permanently failed: park the delivery until someone redrives it. */
     async markDeadLettered(input: { deliveryId: string; reason: string }): Promise<void> {
       await db
@@ -219,4 +242,5 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
       logger.warn({ delivery_id: input.deliveryId, reason: input.reason, outcome: 'dead_lettered' }, 'delivery dead-lettered');
     },
   };
+  return activities;
 }

@@ -75,6 +75,7 @@ const EnvSchema = z.object({
   OUTBOX_SWEEP_INTERVAL: duration.default(2_000),
 
   DELIVERY_TIMEOUT: duration.default(10_000),
+  DELIVERY_INLINE_ATTEMPTS: int(0).default(16),
   DELIVERY_MAX_ATTEMPTS: int(1).default(8),
   DELIVERY_INITIAL_INTERVAL: duration.default(5_000),
   DELIVERY_BACKOFF_COEFFICIENT: z.coerce.number().min(1).default(6),
@@ -143,6 +144,8 @@ export interface Config {
   };
   delivery: {
     timeoutMs: number;
+    /** First attempts a worker makes at once inside the event workflow's task (local activity); 0 = never. */
+    inlineAttempts: number;
     maxAttempts: number;
     initialIntervalMs: number;
     backoffCoefficient: number;
@@ -235,6 +238,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
     },
     delivery: {
       timeoutMs: e.DELIVERY_TIMEOUT,
+      inlineAttempts: e.DELIVERY_INLINE_ATTEMPTS,
       maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
       initialIntervalMs: e.DELIVERY_INITIAL_INTERVAL,
       backoffCoefficient: e.DELIVERY_BACKOFF_COEFFICIENT,

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 
 /** A failed deliverWebhook, as both the event workflow (first attempt) and deliveryWorkflow read it. */
 export interface DeliveryFailure {
@@ -13,10 +13,15 @@ export interface DeliveryFailure {
   retryAfterMs?: number;
 }
 
-/** Reads an activity failure; anything else (a bug in the workflow) is rethrown, never swallowed. */
+/**
+ * Reads an activity failure; anything else (a bug in the workflow) is rethrown, never swallowed.
+ * A task-queue activity's failure arrives as an ActivityFailure wrapping its cause; a local
+ * activity's (the event workflow's inline first attempt) arrives as the cause itself.
+ */
 export function readDeliveryFailure(err: unknown): DeliveryFailure {
-  if (!(err instanceof ActivityFailure)) throw err;
-  const cause = err.cause;
+  const unwrapped = err instanceof ApplicationFailure || err instanceof TimeoutFailure;
+  if (!(err instanceof ActivityFailure) && !unwrapped) throw err;
+  const cause = unwrapped ? err : err.cause;
   const message = cause?.message ?? err.message;
   if (!(cause instanceof ApplicationFailure)) return { permanent: false, classified: false, message };
   const detail = cause.details?.[0] as { attempt?: number; retry_after_ms?: number | null } | undefined;

@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   sleep,
   upsertSearchAttributes,
@@ -22,6 +23,8 @@ const acts = databaseSteps;
 
 /** patched() marker of the inline first attempt (added 2026-11-23); deprecatePatch once old histories are gone. */
 export const INLINE_FIRST_ATTEMPT = 'inline-first-attempt';
+/** patched() marker of the first attempt inside the workflow task (local activity), added 2026-11-23. */
+export const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
 
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
@@ -50,6 +53,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
 
   // Histories from before the inline first attempt replay without it (patched() is false there).
   const inline = patched(INLINE_FIRST_ATTEMPT);
+  const local = inline && patched(LOCAL_FIRST_ATTEMPT);
   const planned = await acts.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
     {
       eventId: input.eventId,
@@ -67,7 +71,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
       const retry = p.maxAttempts ? { ...input.policy.retry, maxAttempts: p.maxAttempts } : input.policy.retry;
       let handover: Pick<DeliveryWorkflowInput, 'attemptBase' | 'retry' | 'continuation'> = { attemptBase: 0, retry };
       if (inline) {
-        const first = await attemptInline(p, input);
+        const first = await attemptInline(p, input, local);
         if (first === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
         // A wait (circuit, rate limit) cost no attempt; a failed attempt counts against the budget.
         // The child's backoff starts one step further, so the schedule is the same as one policy's.
@@ -114,20 +118,29 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
 }
 
 /**
- * The first attempt, as a plain activity of this workflow: most deliveries succeed at once, and
- * then no child workflow is needed at all (one workflow start and two workflow tasks fewer per
- * event). Anything else is handed to a child deliveryWorkflow that carries on from here: backoff
- * (honouring Retry-After), circuit and rate waits, the rest of the retry budget, the dead letter.
+ * The first attempt, made by the event workflow itself: most deliveries succeed at once, and then
+ * no child workflow is needed at all. Anything else is handed to a child deliveryWorkflow that
+ * carries on from here: backoff (honouring Retry-After), circuit and rate waits, the rest of the
+ * retry budget, the dead letter.
+ *
+ * With `local` it is a local activity: together with the local database steps, a delivered event
+ * is then one workflow task, eagerly started, with no task-queue round trip at all. The worker
+ * bounds how many of those POSTs it runs at once (DELIVERY_INLINE_ATTEMPTS, since each keeps its
+ * workflow task open); past that bound the activity answers `deferred` without sending, and the
+ * attempt is made as a task-queue activity, as it always was before `local`. If a worker dies
+ * mid-POST, the workflow task times out and the next worker makes the inline attempt again: the
+ * same at-least-once POST, same webhook-id, as when a task-queue activity's worker dies.
  */
-async function attemptInline(p: PlannedDelivery, input: EventWorkflowInput): Promise<'delivered' | DeliveryContinuation> {
-  const { deliverWebhook } = proxyActivities<Activities>({
+async function attemptInline(p: PlannedDelivery, input: EventWorkflowInput, local: boolean): Promise<'delivered' | DeliveryContinuation> {
+  const options = {
     startToCloseTimeout: input.policy.deliveryTimeoutMs + 20_000,
     // Exactly one attempt here; further ones belong to the delivery workflow's retry policy.
     retry: { maximumAttempts: 1 },
     summary: `POST to ${p.destination} (first attempt)`,
-  });
+  };
   try {
-    const r = await deliverWebhook({ deliveryId: p.deliveryId });
+    const inlined = local ? await proxyLocalActivities<Activities>(options).deliverWebhookInline({ deliveryId: p.deliveryId }) : undefined;
+    const r = inlined && inlined.outcome !== 'deferred' ? inlined : await proxyActivities<Activities>(options).deliverWebhook({ deliveryId: p.deliveryId });
     if (r.outcome === 'delivered') return 'delivered';
     return { kind: 'wait', delayMs: r.waitMs, reason: r.reason };
   } catch (err) {

@@ -77,7 +77,9 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
     // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
     // slots can exceed cores comfortably.
     maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 40,
+    // Inline first attempts keep their workflow task open for the POST: they get slots of their
+    // own on top of the 40, so hanging endpoints can never take the slots everything else needs.
+    maxConcurrentWorkflowTaskExecutions: 40 + config.delivery.inlineAttempts,
     maxCachedWorkflows: 2000,
   });
   const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client);

@@ -29,7 +29,7 @@ if (!hasChromium) {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    // The first attempt (inline in the event workflow) meets a 503, so the delivery is handed to its
+    // The first attempt (inside the event workflow) meets a 503, so the delivery is handed to its
     // own workflow; there the retry meets a 400 and the delivery is dead-lettered.
     receiver = await startReceiver((req) => (req.n === 1 ? { status: 503 } : { status: 400, body: 'unknown customer' }));
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-chromium-'));
@@ -107,10 +107,12 @@ if (!hasChromium) {
     expect(await page.locator('body').innerText()).toMatch(/POST to [^\n]+\(up to 3 attempts\)\s*Failed/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-dead-lettered-summary.png'), fullPage: true });
 
-    // The event workflow made the first attempt itself, visible in its own timeline.
+    // The event workflow made the first attempt itself, inside its workflow task (a local
+    // activity), visible in its own timeline with its summary.
     await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(ack.workflow_id)}`);
-    await page.getByText(`deliverWebhook • POST to ${host} (first attempt)`).first().waitFor({ timeout: 30_000 });
-    expect(await page.locator('body').innerText()).toMatch(/Hand the delivery over to its own workflow/);
+    await page.getByText('Hand the delivery over to its own workflow').first().waitFor({ timeout: 30_000 });
+    const eventText = await page.locator('body').innerText();
+    expect(eventText).toMatch(new RegExp(`Local Activity[\\s\\S]{0,60}deliverWebhookInline[\\s\\S]{0,60}POST to ${host.replace(/[.]/g, '\\.')} \\(first attempt\\)`));
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-event-first-attempt.png'), fullPage: true });
   });
 });

@@ -17,6 +17,8 @@ export type Behaviour = (req: ReceivedRequest) => {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answer only once this settles: the test, not a clock, decides when. */
+  hold?: Promise<unknown>;
   destroy?: boolean;
 };
 
@@ -50,7 +52,8 @@ export async function startReceiver(behave: Behaviour = () => ({ status: 200 }))
         res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? 'ok');
       };
-      if (answer.delayMs) setTimeout(respond, answer.delayMs);
+      if (answer.hold) void answer.hold.then(respond);
+      else if (answer.delayMs) setTimeout(respond, answer.delayMs);
       else respond();
     });
   });
