@@ -136,6 +136,11 @@ describe('metrics: every named metric is exposed by the process that owns it', (
     await settle(stack, rec.body.workflow_id);
 
     // --- API server: ingest, outbox, and the state gauges counted in Postgres.
+    // The outbox gauges are re-counted every OUTBOX_SWEEP_INTERVAL (500 ms here): the last count may
+    // predate the reconciliation's replayed event being started, so wait for a count after it.
+    await waitUntil('both outbox gauges to count the started backlog', async () =>
+      sample(await serverMetrics(), 'switchboard_outbox_depth') === 0 && sample(await workerMetrics(), 'switchboard_outbox_depth') === 0,
+    );
     const server = await serverMetrics();
     expect(sample(server, 'switchboard_ingest_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(4);
     expect(sample(server, 'switchboard_ingest_total', { outcome: 'rejected' })).toBe(1);
