@@ -18,8 +18,11 @@ export function createCoreServices(config: Config, component: string): CoreServi
   if (!config.database.url) throw new ConfigError('DATABASE_URL is required (npm start provides one for local runs)');
   if (!config.encryptionKey) throw new ConfigError('SWITCHBOARD_ENCRYPTION_KEY is required (32 bytes, base64)');
   const logger = createLogger(config.logLevel, { component });
-  const database = connectDatabase(config.database.url, config.database.poolSize, (err) =>
-    logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'database connection lost'),
+  const database = connectDatabase(
+    config.database.url,
+    config.database.poolSize,
+    (err) => logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'database connection lost'),
+    config.database.preparedStatements,
   );
   return { config, database, secretBox: new SecretBox(config.encryptionKey), logger, metrics: createMetrics() };
 }

@@ -48,6 +48,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   EMBEDDED_POSTGRES_PORT: int(0).default(5433),
   DATABASE_POOL_SIZE: int(1).default(10),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
 
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -113,7 +114,7 @@ export interface Config {
   adminKey?: string;
   encryptionKey?: string;
   allowPrivateNetwork: boolean;
-  database: { url?: string; poolSize: number; embeddedPort: number };
+  database: { url?: string; poolSize: number; preparedStatements: boolean; embeddedPort: number };
   temporal: {
     address?: string;
     namespace: string;
@@ -209,7 +210,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
     adminKey: e.SWITCHBOARD_ADMIN_KEY,
     encryptionKey: e.SWITCHBOARD_ENCRYPTION_KEY,
     allowPrivateNetwork: e.SWITCHBOARD_ALLOW_PRIVATE_NETWORK,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, preparedStatements: e.DATABASE_PREPARED_STATEMENTS, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { preparingClient } from './preparedStatements';
 import type { Database } from './schema';
 
 // Postgres bigint (bigserial ids, count(*)) arrives as a string by default; keep it that way for
@@ -11,8 +12,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, poolSize = 10, onConnectionError?: (err: Error) => void): DbHandle {
+export function connectDatabase(url: string, poolSize = 10, onConnectionError?: (err: Error) => void, preparedStatements = true): DbHandle {
   const pool = new pg.Pool({
+    Client: preparingClient(preparedStatements),
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: 5_000,

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { preparedAs } from '../db/preparedStatements';
 import type { Database } from '../db/schema';
 import { ValidationError } from '../errors';
 import { newId } from '../ids';
@@ -47,7 +48,9 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
   const eventId = newId('evt');
   const payload = input.payloadJson ?? JSON.stringify(input.payload);
   const headers = JSON.stringify(input.receipt.headers);
-  const query = sql<{ id: string; workflow_id: string; inserted: boolean; workflow_started: boolean }>`
+  // Prepared once per connection: planning this statement costs more than running it. Its text
+  // is constant apart from the claim, hence one name per variant.
+  const query = sql<{ id: string; workflow_id: string; inserted: boolean; workflow_started: boolean }>`${preparedAs(input.claimStart ? 'persist_event_claimed' : 'persist_event')}
     with ins as (
       insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
                           occurred_at, payload, source, workflow_id, start_claimed_until)

@@ -1,0 +1,38 @@
+import { sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
+
+/**
+ * Named prepared statements for the few hot statements whose planning costs more than running
+ * them. Measured on the ingest statement (one CTE writing four tables): 1.3 ms → 0.55 ms per call
+ * sequentially, and 2.3× the throughput with ten at once, because Postgres parses and plans it once
+ * per connection instead of on every request.
+ *
+ * A statement opts in by starting with `preparedAs('name')`; it keeps being built and run through
+ * Kysely. Only constant statement texts may opt in: a name is bound to one text per connection.
+ */
+export function preparedAs(name: string): RawBuilder<unknown> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid prepared statement name ${name}`);
+  return sql.raw(`/* prepared:${name} */ `);
+}
+
+const MARKER = /^\/\* prepared:([a-z_][a-z0-9_]*) \*\/ /;
+
+/**
+ * The pool's client class: turns a marked statement into a named one (pg prepares it on the
+ * connection's first use and only binds and executes afterwards). With `enabled` false (e.g.
+ * behind PgBouncer in transaction mode before 1.21, where a prepared statement may not exist on
+ * the next server connection) marked statements run unnamed, like any other.
+ */
+export function preparingClient(enabled: boolean): typeof pg.Client {
+  if (!enabled) return pg.Client;
+  class PreparingClient extends pg.Client {}
+  const plainQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+  (PreparingClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+    if (typeof config === 'string' && Array.isArray(values)) {
+      const name = MARKER.exec(config)?.[1];
+      if (name) return plainQuery.call(this, { name, text: config, values }, callback);
+    }
+    return plainQuery.call(this, config, values, callback);
+  };
+  return PreparingClient;
+}
