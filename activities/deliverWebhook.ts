@@ -221,7 +221,11 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
      * activity instead.
      */
     async deliverWebhookInline(input: DeliverInput): Promise<InlineDeliverResult> {
-      if (inlineInFlight >= config.delivery.inlineAttempts) return { outcome: 'deferred' };
+      if (inlineInFlight >= config.delivery.inlineAttempts) {
+        metrics.firstAttempts.inc({ mode: 'deferred' });
+        return { outcome: 'deferred' };
+      }
+      metrics.firstAttempts.inc({ mode: 'inline' });
       inlineInFlight++;
       try {
         return await activities.deliverWebhook(input);

@@ -25,7 +25,7 @@ import { secretKeyBytes } from '../src/signing/webhookSecret';
  * stack (embedded Postgres, Temporal dev server, server and worker as separate processes).
  * Prints one table and writes bench/results/<date>.json. Figures are ratios, never asserted.
  *
- * Env: BENCH_E2E_EVENTS (1000), BENCH_E2E_ROUNDS (3), BENCH_SCALE ("1000,4000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6),
+ * Env: BENCH_E2E_EVENTS (1000), BENCH_E2E_ROUNDS (3), BENCH_E2E_WARMUP (300), BENCH_SCALE ("1000,4000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6),
  * BENCH_PHASES ("ingest,e2e"), BENCH_NODE_OPTIONS (extra node flags for the server and worker, e.g. --cpu-prof).
  * The defaults fit the 10-minute budget on a 2-core machine (~30 events/s end to end there);
  * BENCH_SCALE=1000,5000,20000 runs the issue's long curve (about 15 minutes on such a machine).
@@ -35,7 +35,8 @@ const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const E2E_EVENTS = Number(env('BENCH_E2E_EVENTS', '1000'));
 const SCALE = env('BENCH_SCALE', '1000,4000').split(',').map(Number).filter(Boolean);
 const E2E_ROUNDS = Math.max(1, Number(env('BENCH_E2E_ROUNDS', '3')));
-const INGEST_RATES = env('BENCH_INGEST_RATES', '25,50,100,200,400,800,1200,1600,2400').split(',').map(Number);
+const E2E_WARMUP = Number(env('BENCH_E2E_WARMUP', '300'));
+const INGEST_RATES = env('BENCH_INGEST_RATES', '25,50,100,200,400,800,1000,1200,1400,1600,2000,2400,2800,3200,4000').split(',').map(Number);
 const STEP_SECONDS = Number(env('BENCH_STEP_SECONDS', '6'));
 const WARMUP_RATE = 100;
 const WARMUP_SECONDS = 5;
@@ -282,6 +283,8 @@ interface E2eResult {
   lost: number;
   duplicates: number;
   badSignatures: number;
+  /** Switchboard only: first attempts the worker deferred to a task-queue activity (over its inline bound). */
+  firstAttemptsDeferred?: number;
   /** CPU ms per event by component over the run (load generator and receiver = "bench"). */
   cpuMsPerEvent?: Record<string, number>;
 }
@@ -433,6 +436,13 @@ async function main(): Promise<void> {
       const api = `http://127.0.0.1:${apiPort}`;
       const agent = new Agent({ connections: CONCURRENCY });
       let runNo = 0;
+      // The worker's own count of first attempts it could not make inline (cumulative).
+      let deferredSoFar = 0;
+      const workerCounter = async (series: string): Promise<number> => {
+        const text = await (await fetch(`http://127.0.0.1:${baseEnv.WORKER_METRICS_PORT}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
 
       const e2e = async (n: number): Promise<E2eResult> => {
         receiver.reset();
@@ -470,7 +480,10 @@ async function main(): Promise<void> {
         await receiver.waitFor(n, 60_000);
         const r = summarise(receiver, eventIds, t0, sentAt);
         r.cpuMsPerEvent = cpuPerEvent(cpu0, cpuSnapshot(cpuPids), n);
-        log(`switchboard e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, lost ${r.lost}, duplicates ${r.duplicates}, CPU ms/event ${JSON.stringify(r.cpuMsPerEvent)}`);
+        const deferred = await workerCounter('switchboard_first_attempts_total{mode="deferred"}');
+        r.firstAttemptsDeferred = deferred - deferredSoFar;
+        deferredSoFar = deferred;
+        log(`switchboard e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, lost ${r.lost}, duplicates ${r.duplicates}, first attempts deferred ${r.firstAttemptsDeferred}, CPU ms/event ${JSON.stringify(r.cpuMsPerEvent)}`);
         return r;
       };
 
@@ -504,6 +517,13 @@ async function main(): Promise<void> {
 
       // Rounds alternate Switchboard and the baseline, so drift of the shared machine (other VMs
       // on the host, thermal, caches) hits both; the figure is the median of the rounds' ratios.
+      // A discarded warm-up for both, as for ingest: without it the first round measured JIT and
+      // cold caches (worker CPU per event fell from 27 to 17 ms over three rounds).
+      if (E2E_WARMUP > 0) {
+        log(`end-to-end warm-up: ${E2E_WARMUP} events each (discarded)`);
+        await e2e(E2E_WARMUP);
+        await baselineE2e(E2E_WARMUP);
+      }
       const rounds: Array<{ switchboard: E2eResult; baseline: E2eResult; ratio: number }> = [];
       for (let i = 0; i < E2E_ROUNDS; i++) {
         log(`end-to-end round ${i + 1} of ${E2E_ROUNDS}`);

@@ -22,6 +22,7 @@ const CAPTURING_TESTS: Record<string, string[]> = {
   'test/integration/deliveryTenancy.test.ts': ['event-quarantined', 'event-released'],
   'test/integration/deliveryEndpoints.test.ts': ['delivery-circuit-open'],
   'test/integration/cli.test.ts': ['reconciliation-incident'],
+  'test/integration/deliveryInline.test.ts': ['event-first-attempt-deferred'],
 };
 
 const started = Date.now();

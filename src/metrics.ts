@@ -80,6 +80,12 @@ export function createMetrics() {
       labelNames: ['eager'] as const,
       registers: [registry],
     }),
+    firstAttempts: new Counter({
+      name: 'switchboard_first_attempts_total',
+      help: 'Event workflows\' first delivery attempts by where they ran: inline (inside the workflow task) or deferred (DELIVERY_INLINE_ATTEMPTS were already running; made as a task-queue activity)',
+      labelNames: ['mode'] as const,
+      registers: [registry],
+    }),
     deliveriesTotal: new Counter({
       name: 'switchboard_deliveries_total',
       help: 'Delivery attempts by outcome (success, failure) and HTTP status class (2xx..5xx, network)',

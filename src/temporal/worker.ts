@@ -77,9 +77,11 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
     // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
     // slots can exceed cores comfortably.
     maxConcurrentActivityTaskExecutions: 200,
-    // Inline first attempts keep their workflow task open for the POST: they get slots of their
-    // own on top of the 40, so hanging endpoints can never take the slots everything else needs.
+    // Inline first attempts keep their workflow task open for the POST: they get workflow task
+    // and local activity slots of their own on top of the usual 40 and 100, so hanging endpoints
+    // can never take the slots everything else (the database steps included) needs.
     maxConcurrentWorkflowTaskExecutions: 40 + config.delivery.inlineAttempts,
+    maxConcurrentLocalActivityExecutions: 100 + config.delivery.inlineAttempts,
     maxCachedWorkflows: 2000,
   });
   const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client);

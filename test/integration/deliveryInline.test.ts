@@ -1,7 +1,7 @@
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { eventView, sendEvent, settle, uniqueCallId, waitUntil } from './deliveryHelpers';
+import { captureHistory, eventView, sendEvent, settle, uniqueCallId, waitUntil } from './deliveryHelpers';
 
 const INLINE = 4;
 const SLOW_EVENTS = 60;
@@ -38,8 +38,11 @@ describe('inline first attempts are bounded per worker', () => {
     const partner = await seedPartner(stack, 'Inline Voice');
     const hanging = await seedTenant(stack, partner.id, 'hanging receiver');
     const healthy = await seedTenant(stack, partner.id, 'healthy receiver');
-    await seedEndpoint(stack, partner.id, hanging.id, { url: slow.url });
-    await seedEndpoint(stack, partner.id, healthy.id, { url: fast.url });
+    const secrets = [
+      partner.inbound_secret,
+      (await seedEndpoint(stack, partner.id, hanging.id, { url: slow.url })).secret,
+      (await seedEndpoint(stack, partner.id, healthy.id, { url: fast.url })).secret,
+    ];
 
     const slowAcks = await Promise.all(
       Array.from({ length: SLOW_EVENTS }, () => sendEvent(stack, partner, { call_id: uniqueCallId('hang'), tenant_id: hanging.id })),
@@ -58,6 +61,10 @@ describe('inline first attempts are bounded per worker', () => {
       return n === SLOW_EVENTS - INLINE ? n : undefined;
     });
     expect(viaTaskQueue).toBe(SLOW_EVENTS - INLINE);
+    const firstAttempts = async (mode: string) =>
+      (await stack.core.metrics.firstAttempts.get()).values.find((v) => v.labels['mode'] === mode)?.value ?? 0;
+    expect(await firstAttempts('deferred')).toBe(SLOW_EVENTS - INLINE);
+    expect(await firstAttempts('inline')).toBe(INLINE);
 
     // Another tenant's event goes through start to finish while all 60 still hang.
     const ack = await sendEvent(stack, partner, { call_id: uniqueCallId('fine'), tenant_id: healthy.id });
@@ -72,5 +79,10 @@ describe('inline first attempts are bounded per worker', () => {
     expect(slow.requests).toHaveLength(SLOW_EVENTS);
     const views = await Promise.all(slowAcks.slice(0, 5).map((a) => eventView(stack, a.event_id)));
     for (const v of views) expect(v.deliveries[0]).toMatchObject({ status: 'delivered', attempt_count: 1 });
+
+    // For the replay fixtures: an event whose inline attempt was deferred to the task queue.
+    const deferred = [];
+    for (const a of slowAcks) if (await scheduledActivity(a.workflow_id)) deferred.push(a);
+    await captureHistory(stack, deferred[0]!.workflow_id, 'event-first-attempt-deferred', secrets);
   });
 });

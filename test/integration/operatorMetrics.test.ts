@@ -165,6 +165,7 @@ describe('metrics: every named metric is exposed by the process that owns it', (
     expect(sample(w, 'switchboard_outbox_depth')).toBe(0);
     // The relay runs in the worker and starts eagerly on the worker's own connection.
     expect(sample(w, 'switchboard_workflow_starts_total', { eager: 'true' })).toBeGreaterThanOrEqual(4);
+    expect(sample(w, 'switchboard_first_attempts_total', { mode: 'inline' })).toBeGreaterThanOrEqual(3);
     // The SDK's Rust core: workflow/activity task metrics, labelled with our task queue.
     expect(w).toMatch(/^temporal_\w+/m);
     expect(sample(w, 'temporal_activity_execution_latency_count', { task_queue: stack.config.temporal.taskQueue })).toBeGreaterThanOrEqual(1);

@@ -32,6 +32,7 @@ describe('workflow replay of stored histories', () => {
       expect.arrayContaining([
         'event-delivered.json',
         'event-retried.json',
+        'event-first-attempt-deferred.json',
         'before-inline-first-attempt/event-delivered.json',
         'before-inline-first-attempt/delivery-retried.json',
         'before-local-first-attempt/event-delivered.json',
