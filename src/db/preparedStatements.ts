@@ -11,11 +11,15 @@ import pg from 'pg';
  * Kysely. Only constant statement texts may opt in: a name is bound to one text per connection.
  */
 export function preparedAs(name: string): RawBuilder<unknown> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid prepared statement name ${name}`);
+  if (!VALID_NAME.test(name)) throw new Error(`invalid prepared statement name ${name}`);
   return sql.raw(`/* prepared:${name} */ `);
 }
 
-const MARKER = /^\/\* prepared:([a-z_][a-z0-9_]*) \*\/ /;
+/** A plain identifier: the name goes into the statement text and into pg's statement cache. */
+const NAME = '[a-z_][a-z0-9_]*';
+const VALID_NAME = new RegExp(`^${NAME}$`);
+/** What preparedAs() puts at the head of a statement; the client reads the name back from it. */
+const MARKER = new RegExp(`^/\\* prepared:(${NAME}) \\*/ `);
 
 /**
  * The pool's client class: turns a marked statement into a named one (pg prepares it on the

@@ -14,11 +14,6 @@ export interface StartableEvent {
   workflow_id: string;
 }
 
-/**
- * Starts the event's workflow. REJECT_DUPLICATE on the deterministic id makes this safe to call
- * any number of times (the outbox relay, reconciliation): an "already started" answer is
- * the dedupe working, not a failure. Terminal events get the higher task-queue priority.
- */
 export interface StartEventWorkflowOptions {
   /**
    * Reconciliation restarts an event whose workflow failed or was terminated with
@@ -34,6 +29,11 @@ export interface StartEventWorkflowOptions {
   eager?: boolean;
 }
 
+/**
+ * Starts the event's workflow. REJECT_DUPLICATE on the deterministic id makes this safe to call
+ * any number of times (the outbox relay, reconciliation): an "already started" answer is
+ * the dedupe working, not a failure. Terminal events get the higher task-queue priority.
+ */
 export async function startEventWorkflow(
   client: Client,
   config: Config,
