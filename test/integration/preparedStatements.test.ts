@@ -42,6 +42,12 @@ describe('named prepared statements', () => {
     expect(await prepared(db)).toEqual([]);
   });
 
+  it('plans a named statement once per connection (generic plan), and leaves the setting alone when off', async () => {
+    const planMode = async (db: DbHandle['db']) => (await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]!.plan_cache_mode;
+    expect(await planMode(open(true))).toBe('force_generic_plan');
+    expect(await planMode(open(false))).toBe('auto');
+  });
+
   it('refuses a name that is not a plain identifier', () => {
     expect(() => preparedAs('x; drop table events')).toThrow(/invalid prepared statement name/);
   });
