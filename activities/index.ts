@@ -6,6 +6,7 @@ import { planDeliveriesActivities } from './planDeliveries';
 import { reconciliationIncidentActivities } from './reconciliationIncidents';
 import { reconciliationPageActivities } from './reconciliationPage';
 import { reconciliationRunActivities } from './reconciliationRun';
+import { resolveAndPlanDeliveriesActivities } from './resolveAndPlanDeliveries';
 import { resolveTenantActivities, tenantResolver } from './resolveTenant';
 import { retentionActivities } from './retention';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps, agent: Agent) {
     ...checkpointActivities(deps),
     ...resolveTenantActivities(deps, resolver),
     ...planDeliveriesActivities(deps),
+    ...resolveAndPlanDeliveriesActivities(deps, resolver),
     ...deliverWebhookActivities(deps, agent),
     ...reconciliationRunActivities(deps),
     ...reconciliationPageActivities(deps),
