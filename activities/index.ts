@@ -6,17 +6,21 @@ import { planDeliveriesActivities } from './planDeliveries';
 import { reconciliationIncidentActivities } from './reconciliationIncidents';
 import { reconciliationPageActivities } from './reconciliationPage';
 import { reconciliationRunActivities } from './reconciliationRun';
-import { resolveTenantActivities } from './resolveTenant';
+import { resolveAndPlanDeliveriesActivities } from './resolveAndPlanDeliveries';
+import { resolveTenantActivities, tenantResolver } from './resolveTenant';
 import { retentionActivities } from './retention';
 
 export type { ActivityDeps } from './deps';
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps, agent: Agent) {
+  // One resolver per worker: its routing-map cache is shared by whichever activity resolves.
+  const resolver = tenantResolver(deps);
   return {
     ...checkpointActivities(deps),
-    ...resolveTenantActivities(deps),
+    ...resolveTenantActivities(deps, resolver),
     ...planDeliveriesActivities(deps),
+    ...resolveAndPlanDeliveriesActivities(deps, resolver),
     ...deliverWebhookActivities(deps, agent),
     ...reconciliationRunActivities(deps),
     ...reconciliationPageActivities(deps),

@@ -9,7 +9,13 @@ export type ResolveTenantResult =
   | { outcome: 'conflict'; reason: string; detail: Record<string, unknown> }
   | { outcome: 'unresolved'; keys: ResolutionKey[] };
 
-export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, cache = new TenantRouteCache()) {
+/**
+ * Resolves an event's tenant from every key it carries. On success the event row is stamped, a
+ * `tenant_resolved` checkpoint written, and the call's ids are learned into the routing map so
+ * later events of the same call (which often carry only call_id) resolve too. Shared by the
+ * resolveTenant and resolveAndPlanDeliveries activities, with one route cache per worker.
+ */
+export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger'>, cache = new TenantRouteCache()) {
   async function lookup(partnerId: string, key: ResolutionKey, useCache: boolean): Promise<KeyLookup> {
     if (key.kind === 'tenant_id') {
       const tenant = await db
@@ -41,12 +47,8 @@ export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, c
   }
 
   return {
-    /**
-     * Resolve the event's tenant from every key it carries. On success the event row is stamped,
-     * a checkpoint written, and the call's ids are learned into the routing map so later events of
-     * the same call (which often carry only call_id) resolve too.
-     */
-    async resolveTenant(eventId: string): Promise<ResolveTenantResult> {
+    /** The event's tenant (the event stamped), or why there is none yet: conflict or unresolved. */
+    async resolve(eventId: string): Promise<ResolveTenantResult> {
       const event = await db.selectFrom('events').select(['id', 'partner_id', 'payload']).where('id', '=', eventId).executeTakeFirst();
       if (!event) throw permanentFailure(FailureType.NotFound, `event ${eventId} not found`);
       const payload = event.payload as Parameters<typeof resolutionKeys>[0];
@@ -84,6 +86,17 @@ export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, c
         on conflict do nothing`.execute(db);
       logger.debug({ event_id: eventId, tenant_id: tenantId, via: decision.via }, 'tenant resolved');
       return { outcome: 'resolved', tenantId, via: decision.via };
+    },
+  };
+}
+
+export type TenantResolver = ReturnType<typeof tenantResolver>;
+
+export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, resolver: TenantResolver) {
+  return {
+    /** Resolve the event's tenant (see tenantResolver). */
+    async resolveTenant(eventId: string): Promise<ResolveTenantResult> {
+      return resolver.resolve(eventId);
     },
 
     /** Park the event in quarantine: stored with the reason, nothing delivered, until a partner acts. */

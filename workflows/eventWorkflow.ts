@@ -17,6 +17,8 @@ import { deliveryWorkflow } from './deliveryWorkflow';
 import type { Activities } from '../activities';
 import type { RetrySettings } from '../src/domain/retrySchedule';
 import type { PlannedDelivery } from '../activities/planDeliveries';
+import type { ResolveAndPlanResult } from '../activities/resolveAndPlanDeliveries';
+import type { ResolveTenantResult } from '../activities/resolveTenant';
 import type { DeliveryContinuation, DeliveryWorkflowInput, EventWorkflowInput, EventWorkflowResult } from './types';
 
 const acts = databaseSteps;
@@ -25,6 +27,12 @@ const acts = databaseSteps;
 export const INLINE_FIRST_ATTEMPT = 'inline-first-attempt';
 /** patched() marker of the first attempt inside the workflow task (local activity), added 2026-11-23. */
 export const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
+/**
+ * patched() marker of resolving the tenant and planning the deliveries in one local activity
+ * (resolveAndPlanDeliveries), added 2026-11-24. A history with it was started by code that has
+ * both markers above, so that branch does not ask for them again (two markers fewer per event).
+ */
+export const RESOLVE_AND_PLAN = 'resolve-and-plan';
 
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
@@ -34,13 +42,17 @@ export const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
-  const resolution = input.forcedTenantId ? { tenantId: input.forcedTenantId } : await resolveTenantOrQuarantine(input);
-  if (!resolution.tenantId) {
+  // Decided once, before the first step: a workflow started by earlier code (no marker) keeps the
+  // separate resolve and plan steps on every poll of its wait, even after it replays up to live
+  // execution. A release comes with its tenant and only plans, as before.
+  const merged = !input.forcedTenantId && patched(RESOLVE_AND_PLAN);
+  const routed = input.forcedTenantId ? { tenantId: input.forcedTenantId } : await resolveTenantOrQuarantine(input, merged);
+  if (!routed.tenantId) {
     upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
-    setCurrentDetails(`quarantined: ${resolution.reason}`);
-    return { status: 'quarantined', reason: resolution.reason, deliveries: [] };
+    setCurrentDetails(`quarantined: ${routed.reason}`);
+    return { status: 'quarantined', reason: routed.reason, deliveries: [] };
   }
-  const tenantId = resolution.tenantId;
+  const tenantId = routed.tenantId;
   if (input.forcedTenantId) {
     await acts.recordCheckpoint.executeWithOptions(summarised('Checkpoint: released to tenant'), [
       { eventId: input.eventId, stage: 'tenant_resolved', setStatus: true, detail: { tenant_id: tenantId, via: ['released'] } },
@@ -51,18 +63,15 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
     { key: DeliveryStatus, value: 'delivering' },
   ]);
 
-  // Histories from before the inline first attempt replay without it (patched() is false there).
-  const inline = patched(INLINE_FIRST_ATTEMPT);
-  const local = inline && patched(LOCAL_FIRST_ATTEMPT);
-  const planned = await acts.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
-    {
-      eventId: input.eventId,
-      tenantId,
-      eventType: input.eventType,
-      workflowIdPrefix: workflowInfo().workflowId,
-      ...(inline ? { firstAttemptInline: true } : {}),
-    },
-  ]);
+  // Histories from before the inline first attempt replay without it (patched() is false there);
+  // those with the merged step have both (see RESOLVE_AND_PLAN).
+  const inline = merged || patched(INLINE_FIRST_ATTEMPT);
+  const local = merged || (inline && patched(LOCAL_FIRST_ATTEMPT));
+  const planned =
+    routed.planned ??
+    (await acts.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
+      { ...planInput(input), tenantId, ...(inline ? { firstAttemptInline: true } : {}) },
+    ]));
   setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
   // Endpoints are served concurrently and independently: one endpoint's retries never delay another's.
   const outcomes = await Promise.all(
@@ -160,13 +169,34 @@ function afterFirstAttempt(retry: RetrySettings): RetrySettings {
   };
 }
 
-/** Resolves, waiting (bounded) for the routing map to catch up; quarantines on conflict or timeout. */
-async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<{ tenantId?: string; reason?: string }> {
+/** What every plan of this event's deliveries is given, whichever step makes it. */
+function planInput(input: EventWorkflowInput) {
+  return { eventId: input.eventId, eventType: input.eventType, workflowIdPrefix: workflowInfo().workflowId };
+}
+
+interface Routed {
+  tenantId?: string;
+  reason?: string;
+  /** Set when the deliveries were planned in the same step as the resolution (`merged`). */
+  planned?: PlannedDelivery[];
+}
+
+/**
+ * Resolves, waiting (bounded) for the routing map to catch up; quarantines on conflict or timeout.
+ * With `merged` each poll is resolveAndPlanDeliveries, which plans the deliveries as soon as the
+ * tenant is resolved; without it (histories from before), resolveTenant, and planning follows.
+ */
+async function resolveTenantOrQuarantine(input: EventWorkflowInput, merged: boolean): Promise<Routed> {
   // Workflow time (deterministic), not the host clock.
   const deadline = Date.now() + input.policy.tenantWaitMs;
   for (;;) {
-    const r = await acts.resolveTenant.executeWithOptions(summarised('Resolve tenant from the event keys'), [input.eventId]);
-    if (r.outcome === 'resolved') return { tenantId: r.tenantId };
+    // resolveTenant plans nothing: typed as such, so a resolution reads the same from either step.
+    const r: ResolveAndPlanResult | (ResolveTenantResult & { planned?: undefined }) = merged
+      ? await acts.resolveAndPlanDeliveries.executeWithOptions(summarised(`Resolve tenant and plan deliveries for ${input.eventType}`), [
+          { ...planInput(input), firstAttemptInline: true },
+        ])
+      : await acts.resolveTenant.executeWithOptions(summarised('Resolve tenant from the event keys'), [input.eventId]);
+    if (r.outcome === 'resolved') return { tenantId: r.tenantId, planned: r.planned };
     if (r.outcome === 'conflict') {
       await acts.quarantineEvent.executeWithOptions(summarised(`Quarantine: ${r.reason}`), [
         { eventId: input.eventId, reason: r.reason, detail: r.detail },

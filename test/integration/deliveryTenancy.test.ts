@@ -1,7 +1,8 @@
+import { insertRoute } from '../../src/tenancy/tenants';
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { api, captureHistory, eventView, seedApiKey, sendEvent, settle, uniqueCallId } from './deliveryHelpers';
+import { api, captureHistory, eventView, seedApiKey, sendEvent, settle, uniqueCallId, waitUntil } from './deliveryHelpers';
 
 describe('delivery: tenant resolution, quarantine review and scoped reads', () => {
   let stack: TestStack;
@@ -113,6 +114,33 @@ describe('delivery: tenant resolution, quarantine review and scoped reads', () =
     const [received, quarantined] = view.checkpoints;
     // TENANT_RESOLUTION_WAIT is 2 s in the test stack: it waited before giving up.
     expect(Date.parse(quarantined!.at) - Date.parse(received!.at)).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('a route added while the event waits: a later poll resolves it and plans its deliveries in the same step', async () => {
+    const receiverD = await startReceiver();
+    const tenantD = await seedTenant(stack, partner.id, 'Tenant D');
+    secrets.push((await seedEndpoint(stack, partner.id, tenantD.id, { url: receiverD.url })).secret);
+    const crm = `crm-late-${uniqueCallId('late')}`;
+    const ack = await sendEvent(stack, partner, { call_id: uniqueCallId('late'), runtime_vars: { crm_account_id: crm } });
+    // The first poll found nothing and the workflow sleeps (TENANT_RESOLUTION_POLL 500 ms of a 2 s wait).
+    const history = async () => (await stack.temporal.workflow.getHandle(ack.workflow_id).fetchHistory()).events ?? [];
+    // (The outbox relay starts the workflow a moment after the ack: not found until then.)
+    await waitUntil('the first unresolved poll', async () => (await history().catch(() => [])).some((e) => e.timerStartedEventAttributes));
+    await insertRoute(stack.core.database.db, partner.id, tenantD.id, 'crm_account_id', crm);
+
+    expect(await settle(stack, ack.workflow_id)).toMatchObject({ status: 'delivered', tenantId: tenantD.id });
+    expect(receiverD.uniqueWebhookIds()).toEqual(new Set([ack.event_id]));
+    // Checkpoints as with separate steps: nothing for the empty poll, then resolved, then delivering.
+    expect((await eventView(stack, ack.event_id)).checkpoints.map((c) => c.stage)).toEqual(['received', 'tenant_resolved', 'delivering', 'delivered']);
+    // Every poll was the merged step; no separate resolve or plan.
+    const steps = (await history()).flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.['data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
+    });
+    expect(steps.filter((t) => t === 'resolveAndPlanDeliveries').length).toBeGreaterThanOrEqual(2);
+    expect(steps).not.toContain('resolveTenant');
+    expect(steps).not.toContain('planDeliveries');
+    await receiverD.close();
   });
 
   it('reads are scoped: a tenant sees only its own events and deliveries, another partner nothing', async () => {

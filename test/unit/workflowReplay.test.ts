@@ -15,7 +15,7 @@ const DIR = path.join(__dirname, '..', 'histories');
  * Histories written by earlier workflow code, kept when a change ships behind patched(): the
  * current code must still replay them (the workflows in flight at an upgrade).
  */
-const EARLIER = ['before-inline-first-attempt', 'before-local-first-attempt'];
+const EARLIER = ['before-inline-first-attempt', 'before-local-first-attempt', 'before-resolve-and-plan'];
 const files = [
   ...readdirSync(DIR).filter((f) => f.endsWith('.json')),
   ...EARLIER.flatMap((d) => readdirSync(path.join(DIR, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`)),
@@ -37,6 +37,9 @@ describe('workflow replay of stored histories', () => {
         'before-inline-first-attempt/delivery-retried.json',
         'before-local-first-attempt/event-delivered.json',
         'before-local-first-attempt/event-retried.json',
+        'before-resolve-and-plan/event-delivered.json',
+        'before-resolve-and-plan/event-first-attempt-deferred.json',
+        'before-resolve-and-plan/event-quarantined.json',
         'event-delivered.json',
         'delivery-retried.json',
         'delivery-dead-lettered.json',
