@@ -17,7 +17,7 @@ export function resolveAndPlanDeliveriesActivities({ db }: ActivityDeps, resolve
      *
      * Not one transaction, on purpose (BEGIN and COMMIT would be two more round trips): each write
      * is one atomic statement and safe to repeat, so a retry after a failed plan resolves again
-     * (one more `tenant_resolved` checkpoint, as when a worker dies mid-task) and plans what is
+     * (to the tenant stamped the first time, or a `tenant_changed` conflict) and plans what is
      * missing; rows planned by an earlier try are kept (UNIQUE(endpoint_id, event_id)).
      */
     async resolveAndPlanDeliveries(input: Omit<PlanDeliveriesInput, 'tenantId'>): Promise<ResolveAndPlanResult> {

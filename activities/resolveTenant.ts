@@ -49,7 +49,7 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
   return {
     /** The event's tenant (the event stamped), or why there is none yet: conflict or unresolved. */
     async resolve(eventId: string): Promise<ResolveTenantResult> {
-      const event = await db.selectFrom('events').select(['id', 'partner_id', 'payload']).where('id', '=', eventId).executeTakeFirst();
+      const event = await db.selectFrom('events').select(['id', 'partner_id', 'tenant_id', 'payload']).where('id', '=', eventId).executeTakeFirst();
       if (!event) throw permanentFailure(FailureType.NotFound, `event ${eventId} not found`);
       const payload = event.payload as Parameters<typeof resolutionKeys>[0];
       const keys = resolutionKeys(payload);
@@ -62,6 +62,13 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
       if (decision.outcome !== 'resolved') return decision;
 
       const tenantId = decision.tenantId;
+      // An event's tenant is decided once. A second resolution (a retry whose first try stamped
+      // the event and maybe planned deliveries before its answer was lost, a replay) that finds
+      // another tenant means the routing map changed in between: both answers were "right" at
+      // their time, so neither is a safe guess. Quarantine; an operator releases it to one.
+      if (event.tenant_id !== null && event.tenant_id !== tenantId) {
+        return { outcome: 'conflict', reason: 'tenant_changed', detail: { stamped_tenant_id: event.tenant_id, resolved_tenant_id: tenantId, via: decision.via } };
+      }
       const learned = JSON.stringify(
         keys
           .filter((k) => k.kind === 'call_id' || k.kind === 'voice_session_id')
@@ -71,8 +78,9 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
       // Stamp, checkpoint and learned routes in ONE statement: atomic, one round trip.
       await sql`
         with stamped as (
+          -- Only the first resolution stamps (and checkpoints): a repeat of it writes nothing new.
           update events set tenant_id = ${tenantId}, status = 'tenant_resolved', updated_at = now()
-          where id = ${eventId}
+          where id = ${eventId} and tenant_id is null
           returning id
         ),
         checkpoint as (
