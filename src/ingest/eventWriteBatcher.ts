@@ -3,6 +3,9 @@ import type { Database } from '../db/schema';
 import { ValidationError } from '../errors';
 import { persistEvents, type PersistInput, type PersistResult } from './persistEvent';
 
+/** A statement's share of memory on both ends: 100 one-MiB bodies in one message would be 200 MiB. */
+const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
 interface Waiting {
   input: PersistInput;
   resolve: (r: PersistResult) => void;
@@ -27,7 +30,7 @@ export class EventWriteBatcher {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly options: { concurrency: number; maxBatch: number; onBatch?: (size: number) => void },
+    private readonly options: { concurrency: number; maxBatch: number; maxBatchBytes?: number; onBatch?: (size: number) => void },
   ) {}
 
   persist(input: PersistInput): Promise<PersistResult> {
@@ -39,13 +42,27 @@ export class EventWriteBatcher {
 
   private pump(): void {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
+      const batch = this.queue.splice(0, this.batchLength());
       this.running++;
       void this.write(batch).finally(() => {
         this.running--;
         this.pump();
       });
     }
+  }
+
+  /**
+   * How many queued events the next statement takes: up to maxBatch, and (bodies may be up to
+   * INGEST_MAX_BODY_BYTES each) no more body bytes than maxBatchBytes, but always at least one.
+   */
+  private batchLength(): number {
+    const limit = Math.min(this.queue.length, this.options.maxBatch);
+    let bytes = 0;
+    for (let n = 0; n < limit; n++) {
+      bytes += this.queue[n]!.input.receipt.body.length;
+      if (n > 0 && bytes > (this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) return n;
+    }
+    return limit;
   }
 
   /** Settles every promise of the batch; never throws. */

@@ -79,6 +79,15 @@ export async function persistEvents(db: Kysely<Database>, inputs: readonly Persi
   return results as PersistResult[];
 }
 
+/**
+ * The payload's JSON text, or null when it is the receipt body itself (ingest: the exact bytes
+ * received), which the statement then reads from the body column: sent and escaped once, not twice.
+ */
+function payloadUnlessBody(input: PersistInput): string | null {
+  const json = input.payloadJson ?? JSON.stringify(input.payload);
+  return json === input.receipt.body ? null : json;
+}
+
 interface StatementRow {
   ord: string;
   id: string;
@@ -96,7 +105,7 @@ async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ inp
       select * from unnest(
         ${column((_, id) => id)}::text[], ${column((i) => i.partnerId)}::text[], ${column((i) => i.callId)}::text[],
         ${column((i) => i.eventType)}::text[], ${column((i) => i.terminal)}::boolean[], ${column((i) => i.voiceSessionId)}::text[],
-        ${column((i) => i.occurredAt)}::timestamptz[], ${column((i) => i.payloadJson ?? JSON.stringify(i.payload))}::text[],
+        ${column((i) => i.occurredAt)}::timestamptz[], ${column(payloadUnlessBody)}::text[],
         ${column((i) => i.source)}::text[], ${column((i) => i.workflowId)}::text[], ${column((i) => Boolean(i.claimStart))}::boolean[],
         ${column((i) => i.receipt.sourceIp)}::text[], ${column((i) => JSON.stringify(i.receipt.headers))}::text[], ${column((i) => i.receipt.body)}::text[]
       ) with ordinality as t(id, partner_id, call_id, event_type, terminal, voice_session_id, occurred_at, payload, source,
@@ -107,7 +116,7 @@ async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ inp
                           occurred_at, payload, source, workflow_id, start_claimed_until)
       -- The caller starts the workflow itself right after (reconciliation): the row is born
       -- claimed so a relay does not race it. Ingest leaves it to the relays.
-      select id, partner_id, call_id, event_type, terminal, null, voice_session_id, occurred_at, payload::jsonb, source, workflow_id,
+      select id, partner_id, call_id, event_type, terminal, null, voice_session_id, occurred_at, coalesce(payload, body)::jsonb, source, workflow_id,
              case when claim_start then now() + make_interval(secs => ${START_CLAIM_SECONDS}) end
       from input order by ord
       on conflict on constraint events_dedupe_key do nothing

@@ -114,6 +114,19 @@ describe('ingest batching', () => {
     expect(Number(rows[0]!.n)).toBe(40);
   });
 
+  it('caps a statement by body bytes as well as by count', async () => {
+    const sizes: number[] = [];
+    const writer = new EventWriteBatcher(db, { concurrency: 1, maxBatch: 16, maxBatchBytes: 2500, onBatch: (s) => sizes.push(s) });
+    const big = () => {
+      const callId = `big-${++n}`;
+      return input({ callId, payloadJson: JSON.stringify({ event: 'call.started', call_id: callId, note: 'x'.repeat(1000) }) });
+    };
+    const results = await Promise.all(Array.from({ length: 9 }, () => writer.persist(big())));
+    expect(sizes).toEqual([1, 2, 2, 2, 2]);
+    const { rows } = await sql<{ note: string }>`select payload->>'note' as note from events where id = ${results[8]!.eventId}`.execute(db);
+    expect(rows[0]!.note).toHaveLength(1000);
+  });
+
   it('refuses only the unstorable event of a batch; its neighbours are stored', async () => {
     const writer = new EventWriteBatcher(db, { concurrency: 1, maxBatch: 16 });
     // Postgres refuses \u0000 in jsonb: the whole statement fails, so the batch is retried one by one.
