@@ -27,8 +27,9 @@ import { secretKeyBytes } from '../src/signing/webhookSecret';
  *
  * Env: BENCH_E2E_EVENTS (1000), BENCH_E2E_ROUNDS (3), BENCH_E2E_WARMUP (300), BENCH_SCALE ("1000,4000"), BENCH_INGEST_RATES, BENCH_STEP_SECONDS (6),
  * BENCH_PHASES ("ingest,e2e"), BENCH_NODE_OPTIONS (extra node flags for the server and worker, e.g. --cpu-prof).
- * The defaults fit the 10-minute budget on a 2-core machine (~30 events/s end to end there);
- * BENCH_SCALE=1000,5000,20000 runs the issue's long curve (about 15 minutes on such a machine).
+ * The defaults fit the 10-minute budget on a 2-core machine (about 7 minutes at ~65 events/s end
+ * to end there); BENCH_SCALE=1000,5000,20000 runs the issue's long curve (about 7 minutes with
+ * BENCH_E2E_ROUNDS=1 BENCH_PHASES=e2e, see docs/benchmarks.md).
  */
 const ROOT = path.resolve(__dirname, '..');
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;

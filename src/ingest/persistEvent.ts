@@ -55,7 +55,8 @@ export async function persistEvent(db: Kysely<Database>, input: PersistInput): P
  * Batching is what makes ingest cheap under load (see EventWriteBatcher): per event, one row in a
  * statement of ten costs Postgres about a third of a statement of its own. Two inputs of a batch
  * may be the same event (a partner's retry racing its original): the first inserts it, the second
- * is its duplicate. Throws the statement's error for the whole batch: nothing of it was written.
+ * is its duplicate. A failing statement throws for the whole batch and wrote nothing; only when a
+ * second statement was needed (see below) may the first one's events already be committed.
  */
 export async function persistEvents(db: Kysely<Database>, inputs: readonly PersistInput[]): Promise<PersistResult[]> {
   const results: Array<PersistResult | undefined> = new Array(inputs.length);
