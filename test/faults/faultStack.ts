@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { faultEnv, ROUTE_KEY, startDedupeReceiver, type DedupeReceiver } from './faultRun';
@@ -56,6 +57,17 @@ export async function startFaultStack(opts: { databaseUrl?: string; temporalAddr
 }
 
 /** Deliveries that ended anywhere but `delivered` (dead-lettered, still pending) per status. */
+/**
+ * Delivery rows by status once every one of `total` is delivered, or as they stand at the deadline.
+ * The receiver sees a POST before the worker records its outcome, so the rows lag the receiver:
+ * asserting on them once, right after the receiver has everything, was a flake.
+ */
+export async function settledDeliveryCounts(stack: TestStack, total: number, timeoutMs = 60_000): Promise<Record<string, number>> {
+  return eventually(() => deliveryStatusCounts(stack), (c) => c['delivered'] === total && Object.keys(c).length === 1, timeoutMs).catch(() =>
+    deliveryStatusCounts(stack),
+  );
+}
+
 export async function deliveryStatusCounts(stack: TestStack): Promise<Record<string, number>> {
   const rows = await stack.core.database.db
     .selectFrom('deliveries')

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate';
 import { freePort } from '../support/ports';
 import { awaitDelivered, printFigures, runLoad, sleep, tally } from './faultRun';
-import { deliveryStatusCounts, startFaultStack, type FaultStack } from './faultStack';
+import { deliveryStatusCounts, settledDeliveryCounts, startFaultStack, type FaultStack } from './faultStack';
 import { PrivatePostgres } from '../support/privatePostgres';
 
 const TOTAL = Number(process.env['FAULT_EVENTS'] ?? 150);
@@ -65,7 +65,7 @@ describe('fault: Postgres restarted mid-load', () => {
     expect(figures.lost).toBe(0);
     expect(figures.unacknowledgedDelivered).toBe(0);
     expect(new Set(f.receiver.accepted.keys())).toEqual(new Set(result.acks.keys()));
-    expect(await deliveryStatusCounts(f.stack)).toEqual({ delivered: TOTAL });
+    expect(await settledDeliveryCounts(f.stack, TOTAL)).toEqual({ delivered: TOTAL });
     // One row per event key, despite the partner's retries.
     const events = await f.stack.core.database.db.selectFrom('events').select('id').execute();
     expect(events).toHaveLength(TOTAL);

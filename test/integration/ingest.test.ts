@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
+import { eventually } from '../support/eventually';
 import { seedPartner, waitForWorkflowResult } from '../support/fixtures';
 import { partnerHeaders } from '../support/inboundSigning';
 import { startTestStack, type TestStack } from '../support/testStack';
 import {
   callEvent,
   countRows,
-  eventually,
   metricValue,
   postRaw,
   postSigned,

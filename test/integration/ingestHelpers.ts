@@ -46,16 +46,6 @@ export async function workflowRuns(stack: TestStack, workflowId: string): Promis
   return runs;
 }
 
-export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** A Prometheus sample value from /metrics text (0 when the series does not exist yet). */
 export async function metricValue(stack: TestStack, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${stack.api}/metrics`)).text();

@@ -3,7 +3,8 @@ import { TemporalDevServer } from '../../src/dev/temporalDevServer';
 import { seedPartner } from '../support/fixtures';
 import { startPrivateTemporal } from '../support/privateTemporal';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { callEvent, eventually, postSigned } from './ingestHelpers';
+import { eventually } from '../support/eventually';
+import { callEvent, postSigned } from './ingestHelpers';
 
 type Ack = { event_id: string; workflow_id: string };
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { seedPartner } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { callEvent, eventually, postSigned } from './ingestHelpers';
+import { eventually } from '../support/eventually';
+import { callEvent, postSigned } from './ingestHelpers';
 
 type Ack = { event_id: string; workflow_id: string };
 
