@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { childEnv, defaultCacheDir } from '../config';
 
@@ -82,6 +82,7 @@ export async function buildTemporalCli(log: (line: string) => void): Promise<str
   });
   mkdirSync(dir, { recursive: true });
   renameSync(path.join(staging, 'temporal'), target);
+  rmSync(staging, { recursive: true, force: true });
   log(`built ${target} in ${Math.round((Date.now() - started) / 1000)}s`);
   return target;
 }
