@@ -9,6 +9,7 @@ import { processIO, type CliIO } from './io';
 import type { CliEnvironment } from './operatorContext';
 import { registerProcessCommands } from './processCommands';
 import { registerQuarantineCommands } from './quarantineCommands';
+import { registerReceiveCommand } from './receiveCommand';
 import { registerReconciliationCommands } from './reconciliationCommands';
 import { registerReplayCommand } from './replayCommand';
 
@@ -35,6 +36,7 @@ export function buildProgram(options: { io?: CliIO; loadConfig?: () => ReturnTyp
   registerReplayCommand(program, env);
   registerReconciliationCommands(program, env);
   registerQuarantineCommands(program, env);
+  registerReceiveCommand(program, env);
   return program;
 }
 
