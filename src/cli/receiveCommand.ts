@@ -59,8 +59,21 @@ export function registerReceiveCommand(program: Command, env: Pick<CliEnvironmen
     });
 }
 
+/**
+ * `npx switchboard receive … &` runs under `npm exec` and its `sh -c`: a SIGTERM to npm (`kill %1`
+ * without job control, `kill <npx pid>`) ends those two but is not passed on, and the receiver
+ * would keep its port, re-parented. It stops when the process that started it is gone.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 500).unref();
+}
+
 async function runReceiver(io: CliIO, settings: { host: string; port: number; secrets: string[]; toleranceMs: number }): Promise<void> {
   const receiver = await startDemoReceiver({ ...settings, onDelivery: (d) => io.out(formatDelivery(d)) });
+  exitWithParent();
   io.err(
     `listening on ${receiver.url} (any path): verifying Standard Webhooks signatures with ${settings.secrets.length} secret(s), ` +
       `timestamp tolerance ${Math.round(settings.toleranceMs / 1000)} s; Ctrl-C stops\n`,

@@ -57,7 +57,7 @@ describe('switchboard receive: the demo receiver', () => {
   });
   afterAll(async () => {
     if (receiver) {
-      const exited = new Promise((r) => receiver.child.once('close', r));
+      const exited = receiver.child.exitCode !== null || new Promise((r) => receiver.child.once('close', r));
       stopProcessGroup(receiver.child);
       await exited;
     }
@@ -110,5 +110,17 @@ describe('switchboard receive: the demo receiver', () => {
     }
     // A readiness probe is answered and not reported as a delivery.
     expect((await fetch(`${url}/`)).status).toBe(200);
+  });
+
+  it('stops when the npx process that started it is killed (npm does not pass the signal on), freeing its port', async () => {
+    const port = await freePort();
+    const second = spawnSwitchboard(['receive', '--port', String(port), '--secret', secret]);
+    try {
+      await waitUntil('the second receiver to listen', async () => second.stderr().includes(`listening on http://127.0.0.1:${port}`), 60_000);
+      process.kill(second.child.pid!, 'SIGTERM'); // npx only, as `kill %1` does in a shell without job control
+      await waitUntil('the receiver to stop listening', () => fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true), 30_000);
+    } finally {
+      stopProcessGroup(second.child, 'SIGKILL');
+    }
   });
 });

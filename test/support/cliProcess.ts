@@ -50,8 +50,9 @@ export function runSwitchboard(args: string[], opts: { cwd?: string; env?: NodeJ
   });
 }
 
+/** Signals the whole group, including what outlived npx itself (the group id is npx's pid). */
 export function stopProcessGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
