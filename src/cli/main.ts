@@ -9,6 +9,7 @@ import { processIO, type CliIO } from './io';
 import type { CliEnvironment } from './operatorContext';
 import { registerProcessCommands } from './processCommands';
 import { registerQuarantineCommands } from './quarantineCommands';
+import { registerReceiveCommand } from './receiveCommand';
 import { registerReconciliationCommands } from './reconciliationCommands';
 import { registerReplayCommand } from './replayCommand';
 
@@ -35,17 +36,24 @@ export function buildProgram(options: { io?: CliIO; loadConfig?: () => ReturnTyp
   registerReplayCommand(program, env);
   registerReconciliationCommands(program, env);
   registerQuarantineCommands(program, env);
+  registerReceiveCommand(program, env);
   return program;
 }
 
-if (require.main === module) {
+/**
+ * Runs the CLI as a process: parses `argv`, prints a failure on stderr and sets the exit status
+ * (commander's own code for usage errors, CliExitError's code, else 1). bin/switchboard calls it
+ * for both the TypeScript source (under tsx) and the compiled build; `node dist/src/cli/main.js`
+ * (the production image's entrypoint) reaches it through the check below.
+ */
+export function runMain(argv: readonly string[] = process.argv): void {
   const env: CliEnvironment = { io: processIO, loadConfig: () => loadConfig() };
   buildProgram({ env })
-    .parseAsync(process.argv)
+    .parseAsync([...argv])
     .then(
       // A finished operator command exits explicitly, so a lingering SDK handle (the native
-      // runtime after a replay) cannot keep it alive. Process commands (server, start) keep
-      // running after their action returns, until a signal stops them.
+      // runtime after a replay) cannot keep it alive. Process commands (server, start, receive)
+      // keep running after their action returns, until a signal stops them.
       () => {
         if (env.operatorCommandRan) process.exit(process.exitCode ?? 0);
       },
@@ -56,3 +64,5 @@ if (require.main === module) {
       },
     );
 }
+
+if (require.main === module) runMain();

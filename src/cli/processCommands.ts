@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate';
 import { startLocalStack } from '../dev/localStack';
 import { startServer } from '../server/startServer';
 import { startWorker } from '../temporal/worker';
+import { operatorCliLines } from './operatorCliHint';
 import { onShutdown } from './shutdown';
 import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
 
@@ -25,6 +26,7 @@ export function registerProcessCommands(program: Command): void {
         `    Temporal gRPC  ${c.temporal.address}`,
         `    Admin API key  ${c.adminKey}`,
         `    Data dir       ${c.dataDir}`,
+        ...operatorCliLines(c),
         '',
         '  Ctrl-C stops everything.',
         '',

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../server/startServer';
 import { startWorker, type RunningWorker } from '../temporal/worker';
 import { LocalPostgres } from './embeddedPostgres';
 import { loadOrCreateLocalSecrets } from './localSecrets';
+import { publishLocalStackState } from './localStackState';
 import { resolveTemporalCli } from './temporalCli';
 import { TemporalDevServer } from './temporalDevServer';
 import { startSdkDevServer, type SdkDevServer } from './sdkDevServer';
@@ -103,6 +104,8 @@ export async function startLocalStack(): Promise<LocalStack> {
     stops.push(() => worker.shutdown());
     const server = await startServer(core);
     stops.push(() => server.close());
+    // Ready: tell the operator CLI where this stack is (removed again on a clean stop).
+    stops.push(publishLocalStackState(base.dataDir, { databaseUrl, temporal: { address: temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, apiUrl: server.url, temporalUiUrl }));
 
     return {
       config,

@@ -42,7 +42,7 @@ describe('switchboard CLI: events, deliveries, quarantine, reconcile, incidents'
   });
 
   it('--help works on every command', async () => {
-    const paths = [[], ['events', 'show'], ['deliveries', 'list'], ['deliveries', 'redrive'], ['replay'], ['reconcile'], ['incidents', 'list'], ['incidents', 'resolve'], ['quarantine', 'list'], ['quarantine', 'release'], ['quarantine', 'discard'], ['worker'], ['server'], ['migrate'], ['start']];
+    const paths = [[], ['events', 'show'], ['deliveries', 'list'], ['deliveries', 'redrive'], ['replay'], ['reconcile'], ['incidents', 'list'], ['incidents', 'resolve'], ['quarantine', 'list'], ['quarantine', 'release'], ['quarantine', 'discard'], ['receive'], ['worker'], ['server'], ['migrate'], ['start']];
     for (const p of paths) {
       const r = await runCli(stack, [...p, '--help']);
       expect(r.error?.message).toBe('(outputHelp)');
