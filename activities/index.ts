@@ -7,18 +7,18 @@ import { reconciliationIncidentActivities } from './reconciliationIncidents';
 import { reconciliationPageActivities } from './reconciliationPage';
 import { reconciliationRunActivities } from './reconciliationRun';
 import { resolveAndPlanDeliveriesActivities } from './resolveAndPlanDeliveries';
-import { resolveTenantActivities, tenantResolver } from './resolveTenant';
+import { quarantineActivities, tenantResolver } from './resolveTenant';
 import { retentionActivities } from './retention';
 
 export type { ActivityDeps } from './deps';
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps, agent: Agent) {
-  // One resolver per worker: its routing-map cache is shared by whichever activity resolves.
+  // One resolver per worker, so its routing-map cache serves every resolution on this worker.
   const resolver = tenantResolver(deps);
   return {
     ...checkpointActivities(deps),
-    ...resolveTenantActivities(deps, resolver),
+    ...quarantineActivities(deps),
     ...planDeliveriesActivities(deps),
     ...resolveAndPlanDeliveriesActivities(deps, resolver),
     ...deliverWebhookActivities(deps, agent),

@@ -19,13 +19,11 @@ export interface PlanDeliveriesInput {
   eventId: string;
   tenantId: string;
   eventType: string;
-  /** The event workflow's id: each delivery's workflow is `<prefix>:<endpoint id>`. */
-  workflowIdPrefix: string;
   /**
-   * The event workflow makes the first attempt itself, so that is the workflow a delivery row
-   * points to until it is handed over to its own (handOverDelivery).
+   * The event workflow's id. It makes the first attempt itself, so a new delivery row points to it
+   * until the delivery is handed over to its own workflow, `<prefix>:<endpoint id>` (handOverDelivery).
    */
-  firstAttemptInline?: boolean;
+  workflowIdPrefix: string;
 }
 
 /**
@@ -48,7 +46,7 @@ export async function planDeliveries(db: Kysely<Database>, input: PlanDeliveries
       id: newId('dlv'),
       endpoint_id: e.id,
       partner_id: e.partner_id,
-      workflow_id: input.firstAttemptInline ? input.workflowIdPrefix : ownWorkflowId(e.id),
+      workflow_id: input.workflowIdPrefix,
     })),
   );
   // New rows, the event's rows from an earlier run of this step, the `delivering` checkpoint
@@ -93,10 +91,7 @@ export async function planDeliveries(db: Kysely<Database>, input: PlanDeliveries
 
 export function planDeliveriesActivities({ db }: ActivityDeps) {
   return {
-    /**
-     * Plan the deliveries of an event whose tenant is already known (a release from quarantine,
-     * and histories from before resolveAndPlanDeliveries).
-     */
+    /** Plan the deliveries of an event whose tenant is already known (a release from quarantine). */
     async planDeliveries(input: PlanDeliveriesInput): Promise<PlannedDelivery[]> {
       return planDeliveries(db, input);
     },

@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps';
 import { planDeliveries, type PlanDeliveriesInput, type PlannedDelivery } from './planDeliveries';
 import type { ResolveTenantResult, TenantResolver } from './resolveTenant';
 
-/** resolveTenant's answer; once resolved, with the deliveries planned for that tenant. */
+/** The tenant resolver's answer; once resolved, with the deliveries planned for that tenant. */
 export type ResolveAndPlanResult =
   | Exclude<ResolveTenantResult, { outcome: 'resolved' }>
   | (Extract<ResolveTenantResult, { outcome: 'resolved' }> & { planned: PlannedDelivery[] });
@@ -10,10 +10,10 @@ export type ResolveAndPlanResult =
 export function resolveAndPlanDeliveriesActivities({ db }: ActivityDeps, resolver: TenantResolver) {
   return {
     /**
-     * resolveTenant then, when the tenant is resolved, planDeliveries, as one local activity: the
-     * event workflow's common path gets one activation (and one marker) fewer per event. A
-     * conflict or an unresolved event comes back as from resolveTenant, nothing planned, and the
-     * workflow quarantines or waits and calls this again.
+     * Resolve the tenant (tenantResolver) then, when it is resolved, plan the deliveries, as one
+     * local activity: on the common path planning always follows resolution, and every local
+     * activity costs the workflow an activation and a marker. A conflict or an unresolved event
+     * comes back with nothing planned, and the workflow quarantines or waits and calls this again.
      *
      * Not one transaction, on purpose (BEGIN and COMMIT would be two more round trips): each write
      * is one atomic statement and safe to repeat, so a retry after a failed plan resolves again

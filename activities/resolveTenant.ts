@@ -12,8 +12,8 @@ export type ResolveTenantResult =
 /**
  * Resolves an event's tenant from every key it carries. On success the event row is stamped, a
  * `tenant_resolved` checkpoint written, and the call's ids are learned into the routing map so
- * later events of the same call (which often carry only call_id) resolve too. Shared by the
- * resolveTenant and resolveAndPlanDeliveries activities, with one route cache per worker.
+ * later events of the same call (which often carry only call_id) resolve too. Used by the
+ * resolveAndPlanDeliveries activity, with one route cache per worker.
  */
 export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger'>, cache = new TenantRouteCache()) {
   async function lookup(partnerId: string, key: ResolutionKey, useCache: boolean): Promise<KeyLookup> {
@@ -100,13 +100,8 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
 
 export type TenantResolver = ReturnType<typeof tenantResolver>;
 
-export function resolveTenantActivities({ db, logger, metrics }: ActivityDeps, resolver: TenantResolver) {
+export function quarantineActivities({ db, logger, metrics }: ActivityDeps) {
   return {
-    /** Resolve the event's tenant (see tenantResolver). */
-    async resolveTenant(eventId: string): Promise<ResolveTenantResult> {
-      return resolver.resolve(eventId);
-    },
-
     /** Park the event in quarantine: stored with the reason, nothing delivered, until a partner acts. */
     async quarantineEvent(input: { eventId: string; reason: string; detail: Record<string, unknown> }): Promise<void> {
       await db.transaction().execute(async (trx) => {

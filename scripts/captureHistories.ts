@@ -6,8 +6,9 @@
  * the workflow histories they produced (refusing any that contains a secret). Reusing the tests
  * means a fixture always comes from a run whose outcome was asserted, not from a hand-made script.
  *
- * Re-capture only when a workflow change is *meant* to be incompatible (shipped behind patched()
- * or a new workflow type); otherwise a failing replay test is the gate doing its job.
+ * Re-capture as a step of docs/versioning.md (a patch shipped, deprecated or removed: the
+ * fixtures of the code before it move to test/histories/before-<id>/ first), never to make a
+ * failing replay test pass: that failure is the gate doing its job.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';

@@ -38,8 +38,8 @@ export interface DeliveryWorkflowInput {
   /**
    * Set when the event workflow already made the first attempt inline and hands the rest over:
    * wait this long (backoff, Retry-After, circuit or rate wait) before the next attempt, or park
-   * the delivery at once when that attempt failed permanently. Absent for redrives, endpoint tests
-   * and histories from before the inline first attempt.
+   * the delivery at once when that attempt failed permanently. Absent for redrives and endpoint
+   * tests, which start with an attempt.
    */
   continuation?: DeliveryContinuation;
 }

@@ -4,27 +4,36 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { decodeHistory } from '../histories/historyFile';
 
 /**
- * Replays every history captured from real runs (test/histories/*.json, written by the delivery
- * and CLI integration tests with CAPTURE_HISTORIES=1, `npm run capture-histories`) against the
- * current workflow code. A change that
- * would break workflows in flight (reordered activities, a new timer without `patched()`) fails
- * here with a DeterminismViolationError instead of in production.
+ * The replay gate. Every history captured from real runs (test/histories/**.json, written by the
+ * delivery and CLI integration tests with CAPTURE_HISTORIES=1, `npm run capture-histories`) is
+ * replayed against the current workflow code. A change that would break workflows in flight
+ * (reordered or renamed activities, a new timer without `patched()`) fails here with a
+ * nondeterminism error instead of in production. Histories of earlier code kept while a patch is
+ * live go in a `before-<patch id>/` folder and are replayed too (docs/versioning.md).
  */
 const DIR = path.join(__dirname, '..', 'histories');
-/**
- * Histories written by earlier workflow code, kept when a change ships behind patched(): the
- * current code must still replay them (the workflows in flight at an upgrade).
- */
-const EARLIER = ['before-inline-first-attempt', 'before-local-first-attempt', 'before-resolve-and-plan'];
-const files = [
-  ...readdirSync(DIR).filter((f) => f.endsWith('.json')),
-  ...EARLIER.flatMap((d) => readdirSync(path.join(DIR, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`)),
-].sort();
+const files = (readdirSync(DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).sort();
+
+function load(f: string) {
+  return { workflowId: f.replace(/\.json$/, '').replace(/[\\/]/g, ':'), history: decodeHistory(readFileSync(path.join(DIR, f), 'utf8')) };
+}
+
+/** Each history's replay failure (`<workflow id>: <message>`); none when all replay cleanly. */
+async function replayFailures(workflowsPath: string, histories: ReturnType<typeof load>[]) {
+  const failures: Array<{ workflowId: string; message: string }> = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    replayed++;
+    if (result.error) failures.push({ workflowId: result.workflowId, message: result.error.message });
+  }
+  return { failures, replayed };
+}
 
 describe('workflow replay of stored histories', () => {
   beforeAll(() => {
-    // The replay worker's lifecycle chatter is noise here; real problems surface as results.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // The replay worker's chatter (and core's warning for each failure the last test provokes) is
+    // noise here; real problems surface as results.
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   });
 
   it('covers the delivered, retried, dead-lettered, redriven, quarantined and reconciliation paths', () => {
@@ -33,20 +42,12 @@ describe('workflow replay of stored histories', () => {
         'event-delivered.json',
         'event-retried.json',
         'event-first-attempt-deferred.json',
-        'before-inline-first-attempt/event-delivered.json',
-        'before-inline-first-attempt/delivery-retried.json',
-        'before-local-first-attempt/event-delivered.json',
-        'before-local-first-attempt/event-retried.json',
-        'before-resolve-and-plan/event-delivered.json',
-        'before-resolve-and-plan/event-first-attempt-deferred.json',
-        'before-resolve-and-plan/event-quarantined.json',
-        'event-delivered.json',
-        'delivery-retried.json',
-        'delivery-dead-lettered.json',
         'event-dead-lettered.json',
-        'delivery-redriven.json',
         'event-quarantined.json',
         'event-released.json',
+        'delivery-retried.json',
+        'delivery-dead-lettered.json',
+        'delivery-redriven.json',
         'delivery-circuit-open.json',
         'reconciliation-incident.json',
       ]),
@@ -62,14 +63,20 @@ describe('workflow replay of stored histories', () => {
   });
 
   it('replay deterministically against the current workflow code', async () => {
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, '').replace('/', ':'), history: decodeHistory(readFileSync(path.join(DIR, f), 'utf8')) }));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    const { failures, replayed } = await replayFailures(require.resolve('../../workflows'), files.map(load));
+    expect(failures.map((f) => `${f.workflowId}: ${f.message}`)).toEqual([]);
     expect(replayed).toBe(files.length);
+  });
+
+  it('fail on a changed command sequence: every event history breaks against an eventWorkflow with one more timer', async () => {
+    const events = files.filter((f) => path.basename(f).startsWith('event-'));
+    const deliveries = files.filter((f) => path.basename(f).startsWith('delivery-'));
+    const histories = [...events, ...deliveries].map(load);
+    const { failures, replayed } = await replayFailures(require.resolve('../histories/workflowsWithExtraTimer'), histories);
+    expect(replayed).toBe(histories.length);
+    // Exactly the event workflows fail, each with a nondeterminism error; the unchanged delivery
+    // workflows still replay, so the failures are the change's and not the harness's.
+    expect(failures.map((f) => f.workflowId).sort()).toEqual(events.map((f) => load(f).workflowId).sort());
+    for (const f of failures) expect(f.message).toMatch(/\[TMPRL1100\] Nondeterminism error/);
   });
 });
