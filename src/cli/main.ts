@@ -38,10 +38,11 @@ export function buildProgram(options: { io?: CliIO; loadConfig?: () => ReturnTyp
   return program;
 }
 
-if (require.main === module) {
+/** Runs the CLI as a process (bin/switchboard calls it for the source and the compiled build). */
+export function runMain(argv: readonly string[] = process.argv): void {
   const env: CliEnvironment = { io: processIO, loadConfig: () => loadConfig() };
   buildProgram({ env })
-    .parseAsync(process.argv)
+    .parseAsync([...argv])
     .then(
       // A finished operator command exits explicitly, so a lingering SDK handle (the native
       // runtime after a replay) cannot keep it alive. Process commands (server, start) keep
@@ -56,3 +57,5 @@ if (require.main === module) {
       },
     );
 }
+
+if (require.main === module) runMain();
