@@ -46,13 +46,14 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const say = (line: string) => log.info(line);
   const secrets = loadOrCreateLocalSecrets(base.dataDir);
   const supervisor = new Supervisor(log);
-  // Started but not supervised: the SDK's own dev server (last-resort fallback).
-  const unsupervised: Array<() => Promise<void>> = [];
+  // Stopped after the supervised children, last added first: what is not a child of ours (the
+  // SDK's own dev server, the last-resort fallback) and whatever else a stop must undo.
+  const otherStops: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await supervisor.stopAll();
-      for (const stopOne of unsupervised.reverse()) await stopOne().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+      for (const stopOne of otherStops.reverse()) await stopOne().catch((err: unknown) => log.error({ err }, 'error while stopping'));
     })());
   const stopRequested = () => {
     if (options.signal?.aborted) throw new StackStoppingError('stopped during startup');
@@ -97,7 +98,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       } else {
         say('no temporal CLI and no Go toolchain: falling back to the SDK download of the dev server (needs internet; not restarted if it dies)');
         const sdk = await startSdkDevServer(base, dbFile);
-        unsupervised.push(() => sdk.stop());
+        otherStops.push(() => sdk.stop());
         temporalAddress = sdk.address;
         temporalUiUrl = sdk.uiUrl;
       }
