@@ -2,8 +2,10 @@ import type { Config } from './config';
 import { ConfigError } from './config';
 import { SecretBox } from './crypto/secretBox';
 import { connectDatabase, type DbHandle } from './db/connect';
+import { describeConnectionLoss } from './db/connectionLoss';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { isShuttingDown } from './shutdownState';
 
 /** The stateless building blocks every process (server, worker, CLI) starts from. */
 export interface CoreServices {
@@ -21,7 +23,11 @@ export function createCoreServices(config: Config, component: string): CoreServi
   const database = connectDatabase(
     config.database.url,
     config.database.poolSize,
-    (err) => logger.warn({ error: err.message, code: (err as { code?: string }).code }, 'database connection lost'),
+    (err) => {
+      const code = (err as { code?: string }).code;
+      const report = describeConnectionLoss({ code }, isShuttingDown());
+      logger[report.level]({ error: err.message, code }, report.message);
+    },
     config.database.preparedStatements,
   );
   return { config, database, secretBox: new SecretBox(config.encryptionKey), logger, metrics: createMetrics() };

@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import { createCoreServices } from '../bootstrap';
 import { loadConfig } from '../config';
 import { migrateToLatest } from '../db/migrate';
-import { startLocalStack } from '../dev/localStack';
+import { startLocalStack, type LocalStack } from '../dev/localStack';
+import { watchParent } from '../dev/parentWatch';
+import { StackStoppingError } from '../dev/supervisor';
 import { startServer } from '../server/startServer';
 import { startWorker } from '../temporal/worker';
+import { reportReadyToLauncher } from './launcherLink';
 import { operatorCliLines } from './operatorCliHint';
 import { onShutdown } from './shutdown';
 import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
@@ -14,25 +17,24 @@ export function registerProcessCommands(program: Command): void {
     .command('start')
     .description('Run the whole stack locally: embedded Postgres, Temporal dev server + UI, worker and API (npm start)')
     .action(async () => {
-      const stack = await startLocalStack();
-      const c = stack.config;
-      const lines = [
-        '',
-        '  Switchboard is running',
-        `    API            ${stack.apiUrl}`,
-        `    OpenAPI        ${stack.apiUrl}/openapi.json`,
-        `    Metrics        ${stack.apiUrl}/metrics`,
-        `    Temporal UI    ${stack.temporalUiUrl ?? '(external cluster: ' + c.temporal.address + ')'}`,
-        `    Temporal gRPC  ${c.temporal.address}`,
-        `    Admin API key  ${c.adminKey}`,
-        `    Data dir       ${c.dataDir}`,
-        ...operatorCliLines(c),
-        '',
-        '  Ctrl-C stops everything.',
-        '',
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
-      onShutdown(stack.stop);
+      // Signals are handled from the first moment: a stop during startup stops what has started.
+      const startup = new AbortController();
+      const starting = startLocalStack({ signal: startup.signal });
+      const requestStop = onShutdown(async () => {
+        startup.abort();
+        const running = await starting.catch(() => undefined);
+        await running?.stop();
+      });
+      // npm killed with -9 (or any parent dying) forwards no signal: notice it and stop too.
+      watchParent((parent) => requestStop(`parent process ${parent} is gone`));
+      let stack: LocalStack;
+      try {
+        stack = await starting;
+      } catch (err) {
+        if (err instanceof StackStoppingError) return; // the shutdown handler exits
+        throw err;
+      }
+      printBanner(stack);
     });
 
   program
@@ -59,6 +61,7 @@ export function registerProcessCommands(program: Command): void {
         await server.close();
         await core.database.close();
       });
+      reportReadyToLauncher({ url: server.url });
     });
 
   program
@@ -78,6 +81,29 @@ export function registerProcessCommands(program: Command): void {
         await worker.shutdown();
         await core.database.close();
       });
+      reportReadyToLauncher();
       await worker.done;
     });
+}
+
+/** The banner `npm start` prints once everything is ready: the one place it is printed. */
+function printBanner(stack: LocalStack): void {
+  const c = stack.config;
+  const lines = [
+    '',
+    '  Switchboard is running',
+    `    API            ${stack.apiUrl}`,
+    `    OpenAPI        ${stack.apiUrl}/openapi.json`,
+    `    Metrics        ${stack.apiUrl}/metrics`,
+    ...(stack.workerMetricsUrl ? [`    Worker metrics ${stack.workerMetricsUrl}`] : []),
+    `    Temporal UI    ${stack.temporalUiUrl ?? '(external cluster: ' + c.temporal.address + ')'}`,
+    `    Temporal gRPC  ${c.temporal.address}`,
+    `    Admin API key  ${c.adminKey}`,
+    `    Data dir       ${c.dataDir}`,
+    ...operatorCliLines(c),
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
 }

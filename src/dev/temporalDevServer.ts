@@ -3,11 +3,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../temporal/searchAttributes';
-import { stopChild, waitUntil } from './childProcess';
+import { describeExit, exitOf, keepTail, stopChild, waitUntil, type ChildExit } from './childProcess';
+import { withParentDeathSignal } from './parentDeathSignal';
 
 /**
  * Runs `temporal server start-dev` as a child: SQLite file under the data dir (so histories survive
- * a restart), Web UI on its own port, the project's search attributes registered up front.
+ * a restart), Web UI on its own port, the project's search attributes registered up front. It runs
+ * in its own process group (a terminal's Ctrl-C reaches only the launcher, which stops the stack in
+ * order) and gets SIGTERM from the kernel if the launcher dies without stopping it.
  */
 export interface DevServerOptions {
   cliPath: string;
@@ -21,7 +24,7 @@ export interface DevServerOptions {
 
 export class TemporalDevServer {
   private child?: ChildProcess;
-  private stderrTail = '';
+  private exit?: Promise<ChildExit>;
 
   constructor(readonly options: DevServerOptions) {}
 
@@ -56,23 +59,27 @@ export class TemporalDevServer {
     if (o.headless) args.push('--headless');
     else args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
 
-    const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const guarded = withParentDeathSignal(o.cliPath, args, 'SIGTERM');
+    if (!guarded.guarded) o.log('setpriv --pdeathsig is not available: a kill -9 of this process would leave the Temporal dev server running');
+    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
+    this.exit = exitOf(child);
     // If this process exits without stopping us (another library's signal hook calling
     // process.exit, an uncaught error), take the dev server along rather than orphan it.
     const killOnExit = () => child.kill('SIGTERM');
     process.once('exit', killOnExit);
     child.once('exit', () => process.off('exit', killOnExit));
-    child.stderr?.on('data', (c: Buffer) => {
-      this.stderrTail = (this.stderrTail + c.toString()).slice(-4000);
+    const stderrTail = keepTail(child.stderr);
+    const exitedEarly = this.exit.then((exit) => {
+      throw new Error(`temporal dev server exited early (${describeExit(exit)}):\n${stderrTail()}`);
     });
-    const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) =>
-        reject(new Error(`temporal dev server exited early (code ${code}, signal ${signal}):\n${this.stderrTail}`)),
-      );
-    });
-    exited.catch(() => undefined); // observed below; after readiness an exit is the caller's concern
-    await Promise.race([exited, waitUntil(() => this.ping(), 60_000, `Temporal on ${this.address}`)]);
+    exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the caller's concern
+    try {
+      await Promise.race([exitedEarly, waitUntil(() => this.ping(), 60_000, `Temporal on ${this.address}`)]);
+    } catch (err) {
+      await this.stop(); // never leave a half-started server holding the port and the SQLite file
+      throw err;
+    }
     o.log(`Temporal dev server ready on ${this.address}${o.headless ? '' : `, UI ${this.uiUrl}`}`);
   }
 
@@ -87,6 +94,11 @@ export class TemporalDevServer {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Resolves when the server started last exits, whoever stopped or killed it. */
+  get exited(): Promise<ChildExit> {
+    return this.exit ?? Promise.resolve({ code: null, signal: null });
   }
 
   async stop(): Promise<void> {
