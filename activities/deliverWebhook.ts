@@ -8,7 +8,7 @@ import { signDelivery } from '../src/signing/signDelivery';
 import type { ActivityDeps } from './deps';
 import { FailureType, permanentFailure, retryableFailure } from './failures';
 import { endpointGate } from './endpointGate';
-import { DestinationForbiddenError, sendWebhook } from './httpSender';
+import { DestinationForbiddenError, sendWebhook } from '../src/net/webhookHttpClient';
 import { activeSecrets } from '../src/db/signingSecrets';
 import { VERSION } from '../src/version';
 

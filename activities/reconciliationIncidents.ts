@@ -3,7 +3,7 @@ import { activeSecrets } from '../src/db/signingSecrets';
 import { signDelivery } from '../src/signing/signDelivery';
 import type { ActivityDeps } from './deps';
 import { FailureType, retryableFailure } from './failures';
-import { sendWebhook } from './httpSender';
+import { sendWebhook } from '../src/net/webhookHttpClient';
 import { USER_AGENT } from './deliverWebhook';
 
 /** The body of the `incident.raised` operational webhook. */

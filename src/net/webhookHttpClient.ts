@@ -1,12 +1,15 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
-import { isPrivateAddress } from '../src/net/addressPolicy';
+import { isPrivateAddress } from './addressPolicy';
 
 /**
- * Outbound HTTP for deliveries. The address check runs inside the socket's DNS lookup, so the IP
- * that is checked is the IP that is dialled: a hostname that re-resolves to 10.x or 169.254.169.254
- * after the endpoint was created (DNS rebinding) is refused at delivery time too.
+ * The outbound HTTP client for every webhook Switchboard sends (deliveries and incident
+ * webhooks). It is not an activity: the worker builds one agent and the activities share it.
+ *
+ * The address check runs inside the socket's DNS lookup, so the IP that is checked is the IP
+ * that is dialled: a hostname that re-resolves to 10.x or 169.254.169.254 after the endpoint was
+ * created (DNS rebinding) is refused at delivery time too.
  */
 export class DestinationForbiddenError extends Error {
   override name = 'DestinationForbiddenError';
@@ -98,3 +101,4 @@ export async function sendWebhook(
     retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
   };
 }
+
