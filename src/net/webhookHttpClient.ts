@@ -1,7 +1,11 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import type { SendError } from '../domain/attemptOutcome';
+import { VERSION } from '../version';
 import { isPrivateAddress } from './addressPolicy';
+
+export const USER_AGENT = `Switchboard/${VERSION}`;
 
 /**
  * The outbound HTTP client for every webhook Switchboard sends (deliveries and incident
@@ -102,3 +106,14 @@ export async function sendWebhook(
   };
 }
 
+/** What a failed send said, for classifyAttempt (src/domain/attemptOutcome.ts). */
+export function describeSendError(err: unknown): SendError {
+  const e = err as Error & { cause?: Error; code?: string };
+  return {
+    name: e.name,
+    code: e.code,
+    message: e.message,
+    causeMessage: e.cause?.message,
+    forbidden: e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError,
+  };
+}
