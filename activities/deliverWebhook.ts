@@ -1,18 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { Agent } from 'undici';
-import { afterSuccess } from '../src/domain/circuitBreaker';
+import { activeSecrets } from '../src/db/signingSecrets';
+import { loadDeliveryAttempt, type DeliveryAttemptRow } from '../src/db/statements/loadDeliveryAttempt';
+import { recordAttempt } from '../src/db/statements/recordAttempt';
+import { classifyAttempt, statusClass, type AttemptOutcome, type SendReply } from '../src/domain/attemptOutcome';
 import { buildEnvelope } from '../src/domain/deliveryEnvelope';
-import { isRetryableStatus, parseRetryAfter } from '../src/domain/retrySchedule';
+import { describeSendError, sendWebhook, USER_AGENT } from '../src/net/webhookHttpClient';
 import { signDelivery } from '../src/signing/signDelivery';
 import type { ActivityDeps } from './deps';
-import { FailureType, permanentFailure, retryableFailure } from './failures';
 import { endpointGate } from './endpointGate';
-import { DestinationForbiddenError, sendWebhook } from './httpSender';
-import { activeSecrets } from '../src/db/signingSecrets';
-import { VERSION } from '../src/version';
-
-export const USER_AGENT = `Switchboard/${VERSION}`;
+import { FailureType, permanentFailure, retryableFailure } from './failures';
 
 /** A durable wait the workflow must take (with a timer) before trying again; costs no attempt. */
 export type DeliverResult =
@@ -26,24 +24,9 @@ export interface DeliverInput {
 /** `deferred`: this worker already has its quota of inline first attempts in flight; nothing was sent. */
 export type InlineDeliverResult = DeliverResult | { outcome: 'deferred' };
 
-/** undici reports timeouts as the abort reason (TimeoutError) or its own headers/body timeouts. */
-function isTimeout(e: Error & { code?: string }): boolean {
-  return (
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    e.code === 'UND_ERR_BODY_TIMEOUT' ||
-    e.code === 'UND_ERR_CONNECT_TIMEOUT'
-  );
-}
-
-function statusClass(status: number | null): string {
-  return status === null ? 'network' : `${Math.floor(status / 100)}xx`;
-}
-
 export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
-  const { db, config, logger, metrics, secretBox } = deps;
-  const { passGate, recordFailure, rateGate } = endpointGate(deps);
+  const { db, config, logger, metrics } = deps;
+  const attempt: AttemptDeps = { ...deps, agent, gates: endpointGate(deps) };
   /** Inline first attempts running in this process (see deliverWebhookInline). */
   let inlineInFlight = 0;
 
@@ -54,162 +37,15 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
      * workflow, which burns no attempt).
      */
     async deliverWebhook({ deliveryId }: DeliverInput): Promise<DeliverResult> {
-      const row = await db
-        .selectFrom('deliveries')
-        .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
-        .innerJoin('events', 'events.id', 'deliveries.event_id')
-        .select([
-          'deliveries.id',
-          'deliveries.status',
-          'deliveries.attempt_count',
-          'deliveries.endpoint_id',
-          'deliveries.tenant_id',
-          'endpoints.url',
-          'endpoints.enabled',
-          'endpoints.deleted_at',
-          'endpoints.circuit_state',
-          'endpoints.rate_limit_per_second',
-          'events.id as event_id',
-          'events.event_type',
-          'events.call_id',
-          'events.occurred_at',
-          'events.received_at',
-          'events.source',
-          'events.payload',
-        ])
-        .where('deliveries.id', '=', deliveryId)
-        .executeTakeFirst();
-      if (!row) throw permanentFailure(FailureType.NotFound, `delivery ${deliveryId} not found`);
-      if (row.status === 'delivered') return { outcome: 'delivered', attempt: row.attempt_count, statusCode: 0 };
-      if (row.deleted_at) throw permanentFailure(FailureType.EndpointGone, 'endpoint was deleted');
-      if (!row.enabled) throw permanentFailure(FailureType.EndpointGone, 'endpoint is disabled');
-
-      let probe = false;
-      if (row.circuit_state !== 'closed') {
-        const gate = await passGate(row.endpoint_id);
-        if (!gate.allow) {
-          await db
-            .updateTable('deliveries')
-            .set({ status: 'waiting_circuit', updated_at: sql`now()` })
-            .where('id', '=', deliveryId)
-            .where('status', 'in', ['pending', 'delivering'])
-            .execute();
-          return { outcome: 'wait', reason: 'circuit_open', waitMs: gate.waitMs, attemptCount: row.attempt_count };
-        }
-        probe = gate.probe;
-      }
-      const rateWait = await rateGate(row.endpoint_id, row.rate_limit_per_second);
-      if (rateWait > 0) return { outcome: 'wait', reason: 'rate_limited', waitMs: rateWait, attemptCount: row.attempt_count };
-
-      const envelope = buildEnvelope({ ...row, id: row.event_id, tenant_id: row.tenant_id });
-      const body = JSON.stringify(envelope);
-      const secrets = await activeSecrets(db, secretBox, 'endpoint', row.endpoint_id);
-      const timestamp = Math.floor(Date.now() / 1000);
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        ...signDelivery(secrets, row.event_id, timestamp, body),
-      };
-
-      const attemptNumber = row.attempt_count + 1;
-      const started = new Date();
-      const t0 = performance.now();
-      let statusCode: number | null = null;
-      let preview: string | null = null;
-      let errorText: string | null = null;
-      let retryAfterMs: number | undefined;
-      let forbidden = false;
-      try {
-        const res = await sendWebhook(agent, row.url, headers, body, config.delivery.timeoutMs);
-        statusCode = res.status;
-        preview = res.bodyPreview;
-        const asked = parseRetryAfter(res.retryAfter, Date.now());
-        // Honour Retry-After, but a receiver cannot park a delivery beyond our longest backoff.
-        retryAfterMs = asked === undefined ? undefined : Math.min(asked, config.delivery.maxIntervalMs);
-      } catch (err) {
-        const e = err as Error & { cause?: Error; code?: string };
-        forbidden = e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError;
-        errorText = isTimeout(e) ? `timeout after ${config.delivery.timeoutMs} ms` : `${e.code ?? e.name}: ${e.cause?.message ?? e.message}`;
-      }
-      const durationMs = Math.round(performance.now() - t0);
-      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      metrics.attemptLatency.observe(durationMs / 1000);
-      metrics.deliveriesTotal.inc({ outcome: ok ? 'success' : 'failure', status_class: statusClass(statusCode) });
-
-      // The attempt, the delivery's new state and (on success) the endpoint's recovery in ONE
-      // statement: atomic, and one round trip on the hot path instead of five.
-      const closeCircuit = ok && (row.circuit_state !== 'closed' || probe);
-      const recovered = afterSuccess();
-      await sql`
-        with attempt as (
-          insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
-          values (${deliveryId}, ${attemptNumber}, ${started}, ${durationMs}, ${statusCode}, ${preview}, ${errorText})
-          returning 1
-        ),
-        delivery as (
-          update deliveries set
-            attempt_count = ${attemptNumber},
-            status = ${ok ? 'delivered' : 'delivering'},
-            last_status_code = ${statusCode},
-            last_error = ${errorText},
-            last_response_body = ${preview},
-            updated_at = now(),
-            delivered_at = case when ${ok} then now() else delivered_at end
-          where id = ${deliveryId}
-          returning 1
-        ),
-        endpoint as (
-          -- A success resets the failure streak even while the circuit stayed closed.
-          update endpoints set
-            consecutive_failures = ${recovered.consecutiveFailures},
-            failing_since = null,
-            circuit_state = case when ${closeCircuit} then ${recovered.state} else circuit_state end,
-            circuit_opened_at = case when ${closeCircuit} then null else circuit_opened_at end
-          where id = ${row.endpoint_id} and ${ok} and (consecutive_failures > 0 or ${closeCircuit})
-          returning 1
-        )
-        select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries, (select count(*) from endpoint) as endpoints
-      `.execute(db);
-      if (ok) {
-        // The endpoint's recovery is in the statement above.
-      } else if (!forbidden && (statusCode === null || isRetryableStatus(statusCode))) {
-        // Only "the endpoint is unwell" counts towards the circuit: a 400 is a healthy endpoint
-        // rejecting one payload, and opening the circuit for it would delay everyone else.
-        await recordFailure(row.endpoint_id, probe);
-      } else if (probe) {
-        // A probe answered with a permanent 4xx still proves the endpoint is reachable.
-        await db
-          .updateTable('endpoints')
-          .set({ circuit_state: 'closed', consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
-          .where('id', '=', row.endpoint_id)
-          .execute();
-      }
-
-      const log = {
-        delivery_id: deliveryId,
-        event_id: row.event_id,
-        tenant_id: row.tenant_id,
-        endpoint_id: row.endpoint_id,
-        event_type: row.event_type,
-        attempt: attemptNumber,
-        activity_attempt: Context.current().info.attempt,
-        status_code: statusCode,
-        latency_ms: durationMs,
-      };
-      if (ok) {
-        logger.info({ ...log, outcome: 'delivered' }, 'delivery succeeded');
-        return { outcome: 'delivered', attempt: attemptNumber, statusCode: statusCode! };
-      }
-      logger.warn({ ...log, outcome: 'attempt_failed', error: errorText }, 'delivery attempt failed');
-
-      // retry_after_ms reaches the workflow: failure details survive conversion, nextRetryDelay does not.
-      const detail = { attempt: attemptNumber, status_code: statusCode, error: errorText, retry_after_ms: retryAfterMs ?? null };
-      if (forbidden) throw permanentFailure(FailureType.DestinationForbidden, errorText ?? 'destination forbidden', detail);
-      if (statusCode === null) throw retryableFailure(FailureType.DeliveryNetworkError, errorText ?? 'network error', detail);
-      if (!isRetryableStatus(statusCode)) {
-        throw permanentFailure(FailureType.DeliveryRejected, `endpoint answered ${statusCode}`, detail);
-      }
-      throw retryableFailure(FailureType.DeliveryHttpError, `endpoint answered ${statusCode}`, detail, retryAfterMs);
+      const delivery = await load(attempt, deliveryId);
+      if (delivery.status === 'delivered') return alreadyDelivered(delivery);
+      const gate = await passGates(attempt, delivery);
+      if (gate.outcome === 'wait') return gate;
+      const request = await sign(attempt, delivery);
+      const sent = await send(attempt, delivery.url, request);
+      const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
+      await record(attempt, delivery, sent, outcome, gate.probe);
+      return report(attempt, delivery, sent, outcome);
     },
 
     /**
@@ -247,4 +83,148 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
     },
   };
   return activities;
+}
+
+/* The stages of one attempt, in order: load → gates → sign → send → (classify) → record → report. */
+
+interface AttemptDeps extends ActivityDeps {
+  agent: Agent;
+  gates: ReturnType<typeof endpointGate>;
+}
+
+type Wait = Extract<DeliverResult, { outcome: 'wait' }>;
+
+interface SignedRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface SentAttempt {
+  startedAt: Date;
+  durationMs: number;
+  reply: SendReply;
+}
+
+/** load: the delivery, its endpoint and its event. A delivery that is gone fails for good. */
+async function load({ db }: AttemptDeps, deliveryId: string): Promise<DeliveryAttemptRow> {
+  const delivery = await loadDeliveryAttempt(db, deliveryId);
+  if (!delivery) throw permanentFailure(FailureType.NotFound, `delivery ${deliveryId} not found`);
+  return delivery;
+}
+
+/**
+ * Already delivered (an earlier attempt succeeded but its completion never reached the workflow):
+ * nothing is sent again. No attempt was made here, so there is no status code to report: 0.
+ */
+function alreadyDelivered(delivery: DeliveryAttemptRow): DeliverResult {
+  return { outcome: 'delivered', attempt: delivery.attempt_count, statusCode: 0 };
+}
+
+/**
+ * gates: the endpoint still takes deliveries (else a permanent failure), its circuit lets this
+ * attempt through (perhaps as the half-open probe), and its rate limit has room. A closed gate is
+ * a `wait`, not a failure.
+ */
+async function passGates({ db, gates }: AttemptDeps, d: DeliveryAttemptRow): Promise<{ outcome: 'go'; probe: boolean } | Wait> {
+  if (d.deleted_at) throw permanentFailure(FailureType.EndpointGone, 'endpoint was deleted');
+  if (!d.enabled) throw permanentFailure(FailureType.EndpointGone, 'endpoint is disabled');
+  let probe = false;
+  if (d.circuit_state !== 'closed') {
+    const circuit = await gates.passGate(d.endpoint_id);
+    if (!circuit.allow) {
+      await db
+        .updateTable('deliveries')
+        .set({ status: 'waiting_circuit', updated_at: sql`now()` })
+        .where('id', '=', d.id)
+        .where('status', 'in', ['pending', 'delivering'])
+        .execute();
+      return { outcome: 'wait', reason: 'circuit_open', waitMs: circuit.waitMs, attemptCount: d.attempt_count };
+    }
+    probe = circuit.probe;
+  }
+  const rateWaitMs = await gates.rateGate(d.endpoint_id, d.rate_limit_per_second);
+  if (rateWaitMs > 0) return { outcome: 'wait', reason: 'rate_limited', waitMs: rateWaitMs, attemptCount: d.attempt_count };
+  return { outcome: 'go', probe };
+}
+
+/** sign: the envelope, signed with every active secret of the endpoint (rotation overlap). */
+async function sign({ db, secretBox }: AttemptDeps, d: DeliveryAttemptRow): Promise<SignedRequest> {
+  const body = JSON.stringify(buildEnvelope({ ...d, id: d.event_id, tenant_id: d.tenant_id }));
+  const secrets = await activeSecrets(db, secretBox, 'endpoint', d.endpoint_id);
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signDelivery(secrets, d.event_id, timestamp, body) },
+    body,
+  };
+}
+
+/** send: one POST. Whatever happens (answer, network error, timeout, refusal) is a reply to classify. */
+async function send({ agent, config }: AttemptDeps, url: string, request: SignedRequest): Promise<SentAttempt> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  let reply: SendReply;
+  try {
+    const res = await sendWebhook(agent, url, request.headers, request.body, config.delivery.timeoutMs);
+    reply = { kind: 'answered', status: res.status, retryAfter: res.retryAfter, bodyPreview: res.bodyPreview, answeredAtMs: Date.now() };
+  } catch (err) {
+    reply = { kind: 'unanswered', error: describeSendError(err) };
+  }
+  return { startedAt, durationMs: Math.round(performance.now() - t0), reply };
+}
+
+/**
+ * record: the attempt and the delivery's new state (one statement, with the endpoint's recovery
+ * on success), then what the attempt says about the endpoint's health.
+ */
+async function record(
+  { db, metrics, gates }: AttemptDeps,
+  d: DeliveryAttemptRow,
+  sent: SentAttempt,
+  outcome: AttemptOutcome,
+  probe: boolean,
+): Promise<void> {
+  const delivered = outcome.verdict === 'delivered';
+  metrics.attemptLatency.observe(sent.durationMs / 1000);
+  metrics.deliveriesTotal.inc({ outcome: delivered ? 'success' : 'failure', status_class: statusClass(outcome.statusCode) });
+  await recordAttempt(db, {
+    deliveryId: d.id,
+    endpointId: d.endpoint_id,
+    attemptNumber: d.attempt_count + 1,
+    startedAt: sent.startedAt,
+    durationMs: sent.durationMs,
+    statusCode: outcome.statusCode,
+    responseBody: sent.reply.kind === 'answered' ? sent.reply.bodyPreview : null,
+    error: delivered ? null : outcome.error,
+    delivered,
+    closeCircuit: delivered && (d.circuit_state !== 'closed' || probe),
+  });
+  // Only "the endpoint is unwell" (a retry) counts towards the circuit: a 400 is a healthy
+  // endpoint rejecting one payload, and opening the circuit for it would delay everyone else.
+  if (outcome.verdict === 'retry') await gates.recordFailure(d.endpoint_id, probe);
+  else if (outcome.verdict === 'permanent' && probe) await gates.closeAfterProbe(d.endpoint_id);
+}
+
+/** report: log the attempt, then return the delivery or raise the failure the outcome names. */
+function report({ logger }: AttemptDeps, d: DeliveryAttemptRow, sent: SentAttempt, outcome: AttemptOutcome): DeliverResult {
+  const attemptNumber = d.attempt_count + 1;
+  const log = {
+    delivery_id: d.id,
+    event_id: d.event_id,
+    tenant_id: d.tenant_id,
+    endpoint_id: d.endpoint_id,
+    event_type: d.event_type,
+    attempt: attemptNumber,
+    activity_attempt: Context.current().info.attempt,
+    status_code: outcome.statusCode,
+    latency_ms: sent.durationMs,
+  };
+  if (outcome.verdict === 'delivered') {
+    logger.info({ ...log, outcome: 'delivered' }, 'delivery succeeded');
+    return { outcome: 'delivered', attempt: attemptNumber, statusCode: outcome.statusCode };
+  }
+  logger.warn({ ...log, outcome: 'attempt_failed', error: outcome.error }, 'delivery attempt failed');
+  // retry_after_ms reaches the workflow: failure details survive conversion, nextRetryDelay does not.
+  const detail = { attempt: attemptNumber, status_code: outcome.statusCode, error: outcome.error, retry_after_ms: outcome.retryAfterMs ?? null };
+  if (outcome.verdict === 'permanent') throw permanentFailure(outcome.failureType, outcome.message, detail);
+  throw retryableFailure(outcome.failureType, outcome.message, detail, outcome.retryAfterMs);
 }

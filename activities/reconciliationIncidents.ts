@@ -1,10 +1,9 @@
 import type { Agent } from 'undici';
 import { activeSecrets } from '../src/db/signingSecrets';
+import { sendWebhook, USER_AGENT } from '../src/net/webhookHttpClient';
 import { signDelivery } from '../src/signing/signDelivery';
 import type { ActivityDeps } from './deps';
 import { FailureType, retryableFailure } from './failures';
-import { sendWebhook } from './httpSender';
-import { USER_AGENT } from './deliverWebhook';
 
 /** The body of the `incident.raised` operational webhook. */
 export interface IncidentWebhookBody {

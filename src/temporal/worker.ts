@@ -2,7 +2,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities';
-import { createDeliveryAgent } from '../../activities/httpSender';
+import { createDeliveryAgent } from '../net/webhookHttpClient';
 import type { Config } from '../config';
 import type { SecretBox } from '../crypto/secretBox';
 import type { Database } from '../db/schema';

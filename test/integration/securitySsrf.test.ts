@@ -66,7 +66,7 @@ describe('SSRF: delivery re-checks the resolved address', () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
-  // Node's net.connect skips the DNS `lookup` hook for IP literals, so httpSender checks literal
+  // Node's net.connect skips the DNS `lookup` hook for IP literals, so webhookHttpClient checks literal
   // hosts (http://127.0.0.1:…, 2130706433, 0x7f.1, [::ffff:127.0.0.1], as URL normalises them)
   // before dialling. This was a real gap found by this test.
   it('refuses an IP-literal loopback URL at delivery as well', async () => {

@@ -1,4 +1,4 @@
-import { assertLiteralHostAllowed } from '../../activities/httpSender';
+import { assertLiteralHostAllowed } from '../../src/net/webhookHttpClient';
 import { checkEndpointUrl, isPrivateAddress } from '../../src/net/addressPolicy';
 
 describe('delivery address policy', () => {

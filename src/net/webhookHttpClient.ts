@@ -1,12 +1,19 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
-import { isPrivateAddress } from '../src/net/addressPolicy';
+import type { SendError } from '../domain/attemptOutcome';
+import { VERSION } from '../version';
+import { isPrivateAddress } from './addressPolicy';
+
+export const USER_AGENT = `Switchboard/${VERSION}`;
 
 /**
- * Outbound HTTP for deliveries. The address check runs inside the socket's DNS lookup, so the IP
- * that is checked is the IP that is dialled: a hostname that re-resolves to 10.x or 169.254.169.254
- * after the endpoint was created (DNS rebinding) is refused at delivery time too.
+ * The outbound HTTP client for every webhook Switchboard sends (deliveries and incident
+ * webhooks). It is not an activity: the worker builds one agent and the activities share it.
+ *
+ * The address check runs inside the socket's DNS lookup, so the IP that is checked is the IP
+ * that is dialled: a hostname that re-resolves to 10.x or 169.254.169.254 after the endpoint was
+ * created (DNS rebinding) is refused at delivery time too.
  */
 export class DestinationForbiddenError extends Error {
   override name = 'DestinationForbiddenError';
@@ -96,5 +103,17 @@ export async function sendWebhook(
     status: res.statusCode,
     bodyPreview: preview.subarray(0, PREVIEW_BYTES).toString('utf8'),
     retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+  };
+}
+
+/** What a failed send said, for classifyAttempt (src/domain/attemptOutcome.ts). */
+export function describeSendError(err: unknown): SendError {
+  const e = err as Error & { cause?: Error; code?: string };
+  return {
+    name: e.name,
+    code: e.code,
+    message: e.message,
+    causeMessage: e.cause?.message,
+    forbidden: e instanceof DestinationForbiddenError || e.cause instanceof DestinationForbiddenError,
   };
 }
