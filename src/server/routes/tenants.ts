@@ -1,13 +1,15 @@
 import type { Router } from 'express';
+import { z } from 'zod';
+import { TenantId } from '../../idSchemas';
 import { visibleTenant, targetPartnerId } from '../../tenancy/access';
 import { createTenant, deleteTenant, listTenants, renameTenant } from '../../tenancy/tenants';
 import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema, tenantToWire, UpdateTenantBody } from '../../tenancy/tenantSchemas';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Tenants';
+export const TenantPath = z.object({ tenant_id: TenantId });
 
 /** Tenants: provisioned by their partner; a tenant key may read itself. */
 export function tenantRoutes(router: Router, ctx: AppContext): void {
@@ -66,13 +68,14 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Get a tenant (its partner, or the tenant itself)',
       tag: TAG,
       auth: 'partner_or_tenant',
       responses: { 200: { description: 'The tenant', schema: TenantSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       return { status: 200, body: tenantToWire(tenant) };
     },
   );
@@ -83,6 +86,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'patch',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Rename a tenant (partner)',
       tag: TAG,
       auth: 'partner',
@@ -90,7 +94,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       return { status: 200, body: tenantToWire(await renameTenant(db, tenant.id, body.name)) };
     },
   );
@@ -101,13 +105,14 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'delete',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Delete a tenant: frees its routes, retires its endpoints, revokes its keys (partner)',
       tag: TAG,
       auth: 'partner',
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       await deleteTenant(db, tenant.id);
       return { status: 204 };
     },
