@@ -53,7 +53,13 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       tag: TAG,
       auth: 'partner_or_tenant',
       body: CreateApiKeyBody,
-      responses: { 201: { description: 'Created', schema: CreatedApiKeySchema } },
+      description:
+        'A partner key: `partner_id` is required with the admin key (a partner key may only name itself). ' +
+        'A tenant key: `tenant_id` is required unless the caller is a tenant key (then its own tenant).',
+      responses: {
+        201: { description: 'Created', schema: CreatedApiKeySchema },
+        404: { description: '`partner_id` or `tenant_id` names nothing visible to this key' },
+      },
     },
     async ({ body, principal }) => {
       if (body.scope === 'partner') {

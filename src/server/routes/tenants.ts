@@ -25,8 +25,10 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       tag: TAG,
       auth: 'partner',
       body: CreateTenantBody,
+      description: '`partner_id` is required with the admin key; a partner key may leave it out or name itself.',
       responses: {
         201: { description: 'Created; api_key is shown only now', schema: CreatedTenantSchema },
+        404: { description: '`partner_id` names no partner visible to this key' },
         409: { description: 'partner_tenant_ref already maps to another tenant of this partner' },
       },
     },
