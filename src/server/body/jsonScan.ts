@@ -11,8 +11,8 @@ export type JsonScanFinding =
   | { kind: 'duplicate_key'; key: string; path: string };
 
 interface Frame {
-  /** Keys seen so far in an object; undefined for an array. */
-  keys: Set<string> | undefined;
+  /** Keys seen so far in an object (a list: objects are small; see `remember`); undefined for an array. */
+  keys: string[] | Set<string> | undefined;
   /** The current member: the last key read (object) or the element index (array). */
   member: string | number;
 }
@@ -27,8 +27,7 @@ export function scanJson(text: string, maxDepth: number): JsonScanFinding | unde
       const top = frames[frames.length - 1];
       if (expectKey && top?.keys) {
         const key = keyAt(text, i, end);
-        if (top.keys.has(key)) return { kind: 'duplicate_key', key, path: memberPath(frames.slice(0, -1), key) };
-        top.keys.add(key);
+        if (!remember(top, key)) return { kind: 'duplicate_key', key, path: memberPath(frames.slice(0, -1), key) };
         top.member = key;
         expectKey = false;
       }
@@ -36,7 +35,7 @@ export function scanJson(text: string, maxDepth: number): JsonScanFinding | unde
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (frames.length === maxDepth) return { kind: 'too_deep', maxDepth };
       const isObject = c === 0x7b;
-      frames.push({ keys: isObject ? new Set() : undefined, member: isObject ? '' : 0 });
+      frames.push({ keys: isObject ? [] : undefined, member: isObject ? '' : 0 });
       expectKey = isObject;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       frames.pop();
@@ -50,14 +49,28 @@ export function scanJson(text: string, maxDepth: number): JsonScanFinding | unde
   return undefined;
 }
 
-/** Index of the closing quote of the string opening at `start`. */
+/** Adds `key` to the object's keys; false if it was there. A list while small, then a Set. */
+function remember(frame: Frame, key: string): boolean {
+  const keys = frame.keys!;
+  if (Array.isArray(keys)) {
+    if (keys.includes(key)) return false;
+    keys.push(key);
+    if (keys.length > 16) frame.keys = new Set(keys);
+    return true;
+  }
+  if (keys.has(key)) return false;
+  keys.add(key);
+  return true;
+}
+
+/** Index of the closing quote of the string opening at `start` (a quote not escaped by a backslash). */
 function stringEnd(text: string, start: number): number {
-  let i = start + 1;
+  let quote = text.indexOf('"', start + 1);
   for (;;) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c /* \ */) i += 2;
-    else if (c === 0x22) return i;
-    else i++;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c /* \ */) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
   }
 }
 

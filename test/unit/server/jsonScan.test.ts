@@ -65,6 +65,9 @@ describe('scanJson: repeated object keys', () => {
   it('compares keys as the parser reads them: an escaped spelling repeats the plain one', () => {
     expect(scanJson('{"event":"call.ended","\\u0065vent":"call.started"}', 64)).toEqual({ kind: 'duplicate_key', key: 'event', path: 'event' });
     expect(scanJson('{"a\\"b":1,"a\\u0022b":2}', 64)).toEqual({ kind: 'duplicate_key', key: 'a"b', path: 'a"b' });
+    // A quote after an escaped backslash ends the string; after an escaped quote it does not.
+    expect(scanJson('{"a\\\\":1,"a\\\\":2}', 64)).toEqual({ kind: 'duplicate_key', key: 'a\\', path: 'a\\' });
+    expect(scanJson('{"a\\"":1,"a\\\\":2}', 64)).toBeUndefined();
   });
 
   it('keeps separate objects apart: the same key in sibling objects, or a value equal to a key, is fine', () => {
