@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, BadRequestError, MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { Logger } from '../logger';
+import { hasRequestBody } from './body/jsonContentType';
 import { errorBody } from './errorBody';
 
 /** Postgres unreachable / pool exhausted: a 503 with Retry-After, never a 2xx or a crash. */
@@ -47,7 +48,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allowed.join(', '));
       // A body refused before it was all read: close the connection rather than drain the rest
       // (a declared megabyte that never comes, or a reader stopped at its limit).
-      if (!req.complete) res.setHeader('Connection', 'close');
+      if (hasRequestBody(req.headers) && !req.complete) res.setHeader('Connection', 'close');
       if (err.status >= 500) logger.error({ err, path: req.path, code: err.code }, 'request failed');
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;

@@ -92,6 +92,8 @@ describe('the error shape, everywhere', () => {
     const res = await call('TRACE', '/v1/webhooks/ptn_x');
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
+    // A refusal of a request without a body keeps the connection (only a half-read body closes it).
+    expect(res.headers.get('connection')).toBe('keep-alive');
     expect(res.body).toEqual({ error: { code: 'method_not_allowed', message: expect.stringContaining('TRACE'), details: { allowed: ['POST'] } } });
   });
 
