@@ -70,10 +70,10 @@ function collect(req: IncomingMessage, decoder: Transform | undefined, limitByte
     };
     source.on('data', onData);
     source.once('end', () => settle(undefined, Buffer.concat(chunks, size)));
-    if (decoder) decoder.once('error', () => settle(new BadRequestError('request body could not be decompressed as its content-encoding says')));
+    if (decoder) decoder.on('error', () => settle(new BadRequestError('request body could not be decompressed as its content-encoding says')));
     req.once('close', () => {
       if (!req.complete) settle(new BadRequestError('request aborted by the client'));
     });
-    req.once('error', (err) => settle(err));
+    req.on('error', (err) => settle(err));
   });
 }
