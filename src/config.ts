@@ -31,12 +31,17 @@ const duration = z.string().transform((v, ctx) => {
   }
 });
 
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be above zero');
+
 const int = (min: number) => z.coerce.number().int().min(min);
 
 const EnvSchema = z.object({
   PORT: int(0).default(3000),
   HOST: z.string().default('0.0.0.0'),
   SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
+  HTTP_HEADERS_TIMEOUT: positiveDuration.default(10_000),
+  HTTP_REQUEST_TIMEOUT: positiveDuration.default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT: positiveDuration.default(65_000),
   SWITCHBOARD_DATA_DIR: z.string().default('.data'),
   SWITCHBOARD_ADMIN_KEY: z.string().min(24, 'SWITCHBOARD_ADMIN_KEY must be at least 24 characters').optional(),
   SWITCHBOARD_ENCRYPTION_KEY: z
@@ -106,12 +111,25 @@ const EnvSchema = z.object({
   RETENTION_BATCH_SIZE: int(1).default(5_000),
   RETENTION_BATCHES_PER_RUN: int(1).default(100),
   SECRET_ROTATION_GRACE: duration.default(24 * 3_600_000),
+}).refine((e) => e.HTTP_HEADERS_TIMEOUT <= e.HTTP_REQUEST_TIMEOUT, {
+  path: ['HTTP_HEADERS_TIMEOUT'],
+  message: 'HTTP_HEADERS_TIMEOUT must not exceed HTTP_REQUEST_TIMEOUT (the headers are part of the request)',
 });
 
 export type RawEnv = z.input<typeof EnvSchema>;
 
 export interface Config {
-  http: { port: number; host: string; publicUrl?: string };
+  http: {
+    port: number;
+    host: string;
+    publicUrl?: string;
+    /** A request's headers must arrive within this (slow-header clients are cut off: 408). */
+    headersTimeoutMs: number;
+    /** The whole request, body included, must arrive within this (408, connection closed). */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this; longer than load balancers' idle timeouts. */
+    keepAliveTimeoutMs: number;
+  };
   dataDir: string;
   adminKey?: string;
   encryptionKey?: string;
@@ -211,7 +229,14 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
   }
   const e = parsed.data;
   return {
-    http: { port: e.PORT, host: e.HOST, publicUrl: e.SWITCHBOARD_PUBLIC_URL },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicUrl: e.SWITCHBOARD_PUBLIC_URL,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+    },
     dataDir: path.resolve(e.SWITCHBOARD_DATA_DIR),
     adminKey: e.SWITCHBOARD_ADMIN_KEY,
     encryptionKey: e.SWITCHBOARD_ENCRYPTION_KEY,

@@ -2,21 +2,26 @@
  * Typed errors shared by the HTTP layer (one error middleware maps them to status codes) and the
  * activities (mapped to ApplicationFailure with an explicit nonRetryable flag).
  */
-export type ErrorCode =
-  | 'bad_request'
-  | 'invalid_json'
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'invalid_signature'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'overloaded'
-  | 'unavailable'
-  | 'internal';
+export const ERROR_CODES = [
+  'bad_request',
+  'invalid_json',
+  'validation_failed',
+  'unauthorized',
+  'invalid_signature',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'request_timeout',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'headers_too_large',
+  'rate_limited',
+  'overloaded',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
   constructor(
@@ -52,8 +57,17 @@ export class ForbiddenError extends AppError {
   }
 }
 export class NotFoundError extends AppError {
-  constructor(what: string) {
-    super('not_found', 404, `${what} not found`);
+  constructor(what: string, details?: unknown) {
+    super('not_found', 404, `${what} not found`, details);
+  }
+}
+export class MethodNotAllowedError extends AppError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allowed: readonly string[],
+  ) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, { allowed });
   }
 }
 export class ConflictError extends AppError {
@@ -64,6 +78,11 @@ export class ConflictError extends AppError {
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super('payload_too_large', 413, `request body exceeds ${limit} bytes`, { limit_bytes: limit });
+  }
+}
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('unsupported_media_type', 415, message, { accepted: ['application/json', 'application/*+json'], charset: 'utf-8' });
   }
 }
 export class RateLimitedError extends AppError {

@@ -33,10 +33,6 @@ export function eventTypeInfo(type: string): EventTypeInfo | undefined {
   return BY_TYPE.get(type);
 }
 
-export function isKnownEventType(type: string): boolean {
-  return BY_TYPE.has(type);
-}
-
 export function isTerminalEventType(type: string): boolean {
   return BY_TYPE.get(type)?.terminal ?? false;
 }

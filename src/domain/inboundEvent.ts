@@ -5,10 +5,11 @@ import { eventTypeInfo, INBOUND_EVENT_TYPES } from './eventTypes';
  * The wire format partners POST. One schema: it validates ingest, gives the TypeScript type and
  * feeds the OpenAPI document.
  */
-const identifier = z.string().min(1).max(256);
-
-/** Deeper JSON is refused (422) before anything recursive parses it; real call events are shallow. */
-export const MAX_JSON_DEPTH = 64;
+const identifier = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 
 export const RuntimeVarsSchema = z
   .object({

@@ -1,11 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, PayloadTooLargeError } from '../errors';
+import { AppError, BadRequestError, MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { Logger } from '../logger';
-
-/** The JSON error body every 4xx/5xx uses: `{ "error": { "code", "message", "details" } }`. */
-export function errorBody(code: string, message: string, details?: unknown) {
-  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
-}
+import { hasRequestBody } from './body/jsonContentType';
+import { errorBody } from './errorBody';
 
 /** Postgres unreachable / pool exhausted: a 503 with Retry-After, never a 2xx or a crash. */
 function isDatabaseUnavailable(err: unknown): boolean {
@@ -19,25 +16,39 @@ function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const e = err as { type?: string; status?: number; limit?: number; expose?: boolean; body?: unknown };
-    // body-parser errors carry a `type`; translate them to our codes.
-    if (e?.type === 'entity.too.large') err = new PayloadTooLargeError(e.limit ?? 0);
-    else if (e?.type === 'entity.parse.failed') {
-      err = new AppError('invalid_json', 400, 'request body is not valid JSON');
-    } else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      err = new AppError('unsupported_media_type', 415, 'unsupported content encoding or charset');
-    } else if (e?.type === 'request.aborted') {
-      err = new AppError('bad_request', 400, 'request aborted by the client');
-    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
-      err = new AppError('bad_request', e.status, (err as Error).message);
-    } else if (isDatabaseUnavailable(err)) {
-      err = new AppError('unavailable', 503, 'database unavailable, retry later', undefined, 5);
-    }
+/** Errors thrown by Express, the router or body-parser, in our terms. */
+function translate(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; limit?: number; expose?: boolean };
+  // The router decodes path parameters; `%zz` or `%ff` is malformed percent-encoding.
+  if (err instanceof URIError) return new BadRequestError('the request path is not valid percent-encoding');
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError(e.limit ?? 0);
+  if (e?.type === 'entity.parse.failed') return new AppError('invalid_json', 400, 'request body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new UnsupportedMediaTypeError('unsupported content encoding or charset');
+  }
+  if (e?.type === 'request.aborted') return new BadRequestError('request aborted by the client');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+    return new AppError('bad_request', e.status, (err as Error).message);
+  }
+  if (isDatabaseUnavailable(err)) return new AppError('unavailable', 503, 'database unavailable, retry later', undefined, 5);
+  return err;
+}
 
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (caught, req, res, _next) => {
+    const err = translate(caught);
+    if (res.headersSent) {
+      // Too late for an answer: end the exchange rather than append to what was sent.
+      res.destroy();
+      return;
+    }
     if (err instanceof AppError) {
       if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allowed.join(', '));
+      // A body refused before it was all read: close the connection rather than drain the rest
+      // (a declared megabyte that never comes, or a reader stopped at its limit).
+      if (hasRequestBody(req.headers) && !req.complete) res.setHeader('Connection', 'close');
       if (err.status >= 500) logger.error({ err, path: req.path, code: err.code }, 'request failed');
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;
@@ -47,6 +58,6 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}`));
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`));
 };

@@ -1,22 +1,27 @@
-import { z } from 'zod';
-import { errorBody } from './errorMiddleware';
+import type { z } from 'zod';
+import { ErrorSchema } from './errorBody';
+import { jsonSchema } from './openapiSchemas';
+import { standardErrorResponses } from './openapiErrors';
 
 /**
  * The OpenAPI 3.1 document, assembled from the route declarations (src/server/route.ts and the
- * ingest route) and their zod schemas via zod's own JSON Schema output (2020-12, which is
- * OpenAPI 3.1's dialect). There is no hand-written copy to drift.
+ * hand-registered ingest, health and meta routes) and their zod schemas. There is no hand-written
+ * copy to drift: the same list also answers which methods a path allows (405 + Allow).
  */
-interface OperationSpec {
+export interface OperationSpec {
   method: string;
   path: string;
   summary: string;
+  description?: string;
   tag: string;
+  /** `none` and `signature` need no API key. */
   auth: string;
+  params?: z.ZodType;
   body?: z.ZodType;
+  bodyLimitBytes?: number;
   query?: z.ZodType;
-  bodyContentType?: string;
   extraHeaders?: Array<{ name: string; description: string; required?: boolean }>;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
 const operations: OperationSpec[] = [];
@@ -25,118 +30,95 @@ export function registerOperation(spec: OperationSpec): void {
   if (!operations.some((o) => o.method === spec.method && o.path === spec.path)) operations.push(spec);
 }
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
-void errorBody; // ErrorSchema describes errorBody()'s shape
+/** Every documented (method, OpenAPI path) pair. */
+export function documentedOperations(): ReadonlyArray<{ method: string; path: string }> {
+  return operations.map((o) => ({ method: o.method, path: toOpenApiPath(o.path) }));
+}
 
-/**
- * zod emits named schemas (`.meta({ id })`) as `$defs` with `#/$defs/Name` refs, which inside an
- * OpenAPI document would resolve against the document root and dangle. Hoist them into
- * `components.schemas` and point the refs there. An input-side schema that differs from its
- * output-side namesake (defaults, transforms) is kept apart as `Name_input`.
- */
-function hoistDefs(node: unknown, components: Record<string, unknown>, io: 'input' | 'output'): unknown {
-  if (Array.isArray(node)) return node.map((n) => hoistDefs(n, components, io));
-  if (!node || typeof node !== 'object') return node;
-  const obj = { ...(node as Record<string, unknown>) };
-  const defs = obj['$defs'] as Record<string, unknown> | undefined;
-  delete obj['$defs'];
-  const rename = new Map<string, string>();
-  for (const [name, def] of Object.entries(defs ?? {})) {
-    const body = hoistDefs(def, components, io);
-    const existing = components[name];
-    const target = existing === undefined || JSON.stringify(existing) === JSON.stringify(body) ? name : `${name}_${io}`;
-    components[target] = body;
-    rename.set(name, target);
+export function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => `{${name}}`);
+}
+
+const RULES = [
+  'Durable, tenant-aware webhook ingest and delivery. Authenticate with `Authorization: Bearer <api key>`',
+  '(ingest instead carries the partner signature).',
+  '',
+  '- Every error is `{"error": {"code", "message", "details"}}`; `details` is always present (null when there is nothing to add).',
+  '- Request bodies are `application/json` in UTF-8 (else 415), strict (unknown fields: 422), without repeated object keys (422).',
+  '- Strings never contain NUL (U+0000): Postgres cannot store it (422).',
+  '- Ids are their prefix and URL-safe characters; a path id that does not match cannot name anything (404).',
+  '- A method a path does not document answers 405 with an `Allow` header.',
+].join('\n');
+
+function operationObject(op: OperationSpec, schemas: Record<string, unknown>): Record<string, unknown> {
+  const path = toOpenApiPath(op.path);
+  const parameters: unknown[] = [];
+  const pathSchema = op.params ? (jsonSchema(op.params, 'input', schemas) as { properties?: Record<string, unknown> }) : {};
+  for (const m of path.matchAll(/\{([A-Za-z_]+)\}/g)) {
+    parameters.push({ name: m[1], in: 'path', required: true, schema: pathSchema.properties?.[m[1]!] ?? { type: 'string' } });
   }
-  const rewrite = (n: unknown): unknown => {
-    if (Array.isArray(n)) return n.map(rewrite);
-    if (!n || typeof n !== 'object') return n;
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(n as Record<string, unknown>)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) {
-        const name = v.slice('#/$defs/'.length);
-        o[k] = `#/components/schemas/${rename.get(name) ?? name}`;
-      } else o[k] = rewrite(v);
+  if (op.query) {
+    const qs = jsonSchema(op.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, schema] of Object.entries(qs.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema });
     }
-    return o;
+  }
+  for (const h of op.extraHeaders ?? []) {
+    parameters.push({ name: h.name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } });
+  }
+
+  const errorContent = { 'application/json': { schema: jsonSchema(ErrorSchema, 'output', schemas) } };
+  const responses: Record<string, Record<string, unknown>> = {};
+  for (const [status, description] of Object.entries(standardErrorResponses(op))) {
+    responses[status] = { description, content: errorContent };
+  }
+  for (const [status, r] of Object.entries(op.responses)) {
+    const isError = Number(status) >= 400;
+    const content = r.schema
+      ? { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output', schemas) } }
+      : isError
+        ? errorContent
+        : r.contentType
+          ? { [r.contentType]: { schema: { type: 'string' } } }
+          : undefined;
+    responses[status] = { description: r.description, ...(content ? { content } : {}) };
+  }
+  for (const status of ['429', '503']) {
+    if (responses[status]) {
+      responses[status]!['headers'] = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } };
+    }
+  }
+
+  const operation: Record<string, unknown> = {
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    tags: [op.tag],
+    operationId: `${op.method}_${path.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '')}`,
+    parameters,
+    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
   };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = k === '$ref' ? v : hoistDefs(v, components, io);
-  return rewrite(out);
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, unknown>): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete out['$schema'];
-  return hoistDefs(out, components, io) as Record<string, unknown>;
-}
-
-function toOpenApiPath(path: string): { path: string; params: string[] } {
-  const params: string[] = [];
-  const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => `{${name}}`);
-  // Operations registered by hand may already use the `{name}` form: collect params from the result.
-  for (const m of p.matchAll(/\{([A-Za-z_]+)\}/g)) params.push(m[1]!);
-  return { path: p, params };
+  if (op.auth === 'none' || op.auth === 'signature') operation['security'] = [];
+  if (op.body) {
+    operation['requestBody'] = {
+      // A body whose every field is optional may be left out entirely (e.g. rotate-secret).
+      required: !op.body.safeParse({}).success,
+      content: { 'application/json': { schema: jsonSchema(op.body, 'input', schemas) } },
+    };
+  }
+  return operation;
 }
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, unknown> = {};
   for (const op of operations) {
-    const { path, params } = toOpenApiPath(op.path);
-    const parameters: unknown[] = params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
-    if (op.query) {
-      const qs = jsonSchema(op.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, schema] of Object.entries(qs.properties ?? {})) {
-        parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema });
-      }
-    }
-    for (const h of op.extraHeaders ?? []) {
-      parameters.push({ name: h.name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } });
-    }
-    const responses: Record<string, unknown> = {};
-    for (const [status, r] of Object.entries(op.responses)) {
-      responses[status] = r.schema
-        ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output', schemas) } } }
-        : { description: r.description };
-    }
-    responses['default'] = {
-      description: 'Error',
-      content: { 'application/json': { schema: jsonSchema(ErrorSchema, 'output', schemas) } },
-    };
-    const operation: Record<string, unknown> = {
-      summary: op.summary,
-      tags: [op.tag],
-      operationId: `${op.method}_${path.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '')}`,
-      parameters,
-      responses,
-    };
-    if (op.auth === 'none') operation['security'] = [];
-    if (op.auth === 'signature') operation['security'] = [];
-    if (op.body) {
-      operation['requestBody'] = {
-        required: true,
-        content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input', schemas) } },
-      };
-    }
+    const path = toOpenApiPath(op.path);
     paths[path] ??= {};
-    paths[path]![op.method] = operation;
+    paths[path]![op.method] = operationObject(op, schemas);
   }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Switchboard',
-      version,
-      description: 'Durable, tenant-aware webhook ingest and delivery. Authenticate with `Authorization: Bearer <api key>`.',
-    },
+    info: { title: 'Switchboard', version, description: RULES },
     servers: [{ url: '/' }],
     components: {
       schemas,

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
 import { PartnerSecretCache } from '../ingest/partnerSecrets';
@@ -7,6 +7,7 @@ import { OutboxDepth } from '../ingest/outboxDepth';
 import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
+import { answerClientErrors } from './clientErrors';
 import type { IngestOutbox } from './routes/ingest';
 import type { AppContext } from './context';
 
@@ -49,13 +50,12 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
     },
   };
   const app = createApp(ctx, outbox);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
+  const server = createHttpServer(app, config.http);
+  answerClientErrors(server, core.logger);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
   });
-  // Keep-alive longer than typical load balancer idle timeouts avoids spurious 502s.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const url = config.http.publicUrl ?? `http://${host}:${port}`;
@@ -75,4 +75,23 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
       await temporal.connection.close();
     },
   };
+}
+
+/**
+ * Deliberate timeouts instead of Node's (a 300 s request timeout, checked every 30 s): a client
+ * that declares a body and stops sending, or trickles its headers, is answered 408 and cut off
+ * within the configured time. Node checks them on an interval, here a quarter of the shortest.
+ */
+function createHttpServer(app: ReturnType<typeof createApp>, http: CoreServices['config']['http']): Server {
+  const server = createServer(
+    {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(http.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  // Keep-alive longer than typical load balancer idle timeouts avoids spurious 502s.
+  server.keepAliveTimeout = http.keepAliveTimeoutMs;
+  return server;
 }

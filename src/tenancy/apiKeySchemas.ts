@@ -1,17 +1,27 @@
 import { z } from 'zod';
-import { iso, ListQuery, PageMeta, ResourceId, Timestamp } from './wireCommon';
+import { ApiKeyId, PartnerId, TenantId } from '../idSchemas';
+import { iso, listQuery, PageMeta, Timestamp } from './wireCommon';
 
+/**
+ * One shape per scope, so the document says which fields go with which scope: `partner_id` only
+ * on a partner key, `tenant_id` only on a tenant key (the other is an unknown field, 422).
+ */
 export const CreateApiKeyBody = z
-  .strictObject({
-    scope: z.enum(['partner', 'tenant']),
-    partner_id: ResourceId.optional().meta({ description: 'Admin only: the partner of a partner-scoped key' }),
-    tenant_id: ResourceId.optional().meta({ description: 'The tenant of a tenant-scoped key (a tenant key may omit it: its own)' }),
-  })
+  .discriminatedUnion('scope', [
+    z.strictObject({
+      scope: z.literal('partner'),
+      partner_id: PartnerId.optional().meta({ description: 'The partner of the key: required with the admin key; a partner key may only name itself' }),
+    }),
+    z.strictObject({
+      scope: z.literal('tenant'),
+      tenant_id: TenantId.optional().meta({ description: 'The tenant of the key: required unless the caller is a tenant key (then its own)' }),
+    }),
+  ])
   .meta({ id: 'CreateApiKey' });
 
-export const ListApiKeysQuery = ListQuery.extend({
-  partner_id: ResourceId.optional().meta({ description: 'Admin only: restrict to one partner' }),
-  tenant_id: ResourceId.optional().meta({ description: 'Restrict to one tenant' }),
+export const ListApiKeysQuery = listQuery(ApiKeyId).extend({
+  partner_id: PartnerId.optional().meta({ description: 'Admin only: restrict to one partner' }),
+  tenant_id: TenantId.optional().meta({ description: 'Restrict to one tenant' }),
   include_revoked: z.enum(['true', 'false']).default('false'),
 });
 

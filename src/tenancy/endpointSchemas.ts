@@ -1,21 +1,17 @@
 import { z } from 'zod';
 import type { Endpoint } from '../db/schema';
-import { isKnownEventType } from '../domain/eventTypes';
-import { iso, PageMeta, Text, Timestamp } from './wireCommon';
+import { EVENT_TYPES } from '../domain/eventTypes';
+import { HttpUrl, iso, PageMeta, Text, Timestamp } from './wireCommon';
 
-/** Every entry must be in the catalog; the 422 names the unknown type (GET /v1/event-types lists them). */
-const EventTypes = z
-  .array(Text().min(1).max(100))
-  .min(1)
-  .max(100)
-  .superRefine((types, ctx) => {
-    types.forEach((t, i) => {
-      if (!isKnownEventType(t)) ctx.addIssue({ code: 'custom', path: [i], message: `unknown event type ${JSON.stringify(t)} (see GET /v1/event-types)` });
-    });
-  })
-  .meta({ description: 'Event types to receive; absent or null = all' });
+/** Every entry must be in the catalog (an enum in the document); the 422 names the unknown type. */
+const EventType = z.enum(EVENT_TYPES.map((e) => e.type) as [string, ...string[]], {
+  error: (issue) => `unknown event type ${JSON.stringify(issue.input)} (see GET /v1/event-types)`,
+});
+const EventTypes = z.array(EventType).min(1).max(100).meta({ description: 'Event types to receive; absent or null = all' });
 
-const Url = Text().min(1).max(2048).meta({ description: 'https URL; private, loopback and link-local hosts are refused' });
+const Url = HttpUrl.meta({
+  description: 'https URL; http, embedded credentials and private, loopback and link-local hosts are refused unless the server allows private networks',
+});
 const Description = Text().max(1000);
 const MaxAttempts = z.number().int().min(1).max(50);
 const RatePerSecond = z.number().int().min(1).max(10_000);
@@ -40,7 +36,7 @@ export const UpdateEndpointBody = z
     rate_limit_per_second: RatePerSecond.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update: send at least one field' })
-  .meta({ id: 'UpdateEndpoint' });
+  .meta({ id: 'UpdateEndpoint', minProperties: 1 });
 
 export const EndpointSchema = z
   .object({

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Partner } from '../db/schema';
-import { iso, Name, PageMeta, Text, Timestamp } from './wireCommon';
+import { HttpUrl, iso, Name, PageMeta, Timestamp } from './wireCommon';
 
 export const CreatePartnerBody = z
   .strictObject({
     name: Name,
-    ops_webhook_url: Text().min(1).max(2048).optional().meta({ description: 'Where operational events (endpoint disabled, incidents) are posted' }),
+    ops_webhook_url: HttpUrl.optional().meta({
+      description: 'Where operational events (endpoint disabled, incidents) are posted; the same address rules as endpoint URLs',
+    }),
   })
   .meta({ id: 'CreatePartner' });
 

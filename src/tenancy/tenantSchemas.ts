@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import type { Tenant } from '../db/schema';
-import { Identifier, iso, ListQuery, Name, PageMeta, ResourceId, Timestamp } from './wireCommon';
+import { PartnerId, TenantId } from '../idSchemas';
+import { Identifier, iso, listQuery, Name, PageMeta, Timestamp } from './wireCommon';
 
 export const CreateTenantBody = z
   .strictObject({
     name: Name,
     partner_tenant_ref: Identifier.optional().meta({ description: "The partner's own id for this tenant; becomes a partner_tenant_ref route" }),
-    partner_id: ResourceId.optional().meta({ description: 'Required with the admin key; a partner key always acts for itself' }),
+    partner_id: PartnerId.optional().meta({ description: 'Required with the admin key; a partner key may only name itself (it always acts for itself)' }),
   })
   .meta({ id: 'CreateTenant' });
 
 export const UpdateTenantBody = z.strictObject({ name: Name }).meta({ id: 'UpdateTenant' });
 
-export const ListTenantsQuery = ListQuery.extend({
-  partner_id: ResourceId.optional().meta({ description: 'Admin only: restrict to one partner' }),
+export const ListTenantsQuery = listQuery(TenantId).extend({
+  partner_id: PartnerId.optional().meta({ description: 'Admin only: restrict to one partner' }),
 });
 
 export const TenantSchema = z

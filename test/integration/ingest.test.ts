@@ -4,19 +4,10 @@ import { eventually } from '../support/eventually';
 import { seedPartner, waitForWorkflowResult } from '../support/fixtures';
 import { partnerHeaders } from '../support/inboundSigning';
 import { startTestStack, type TestStack } from '../support/testStack';
-import {
-  callEvent,
-  countRows,
-  metricValue,
-  postRaw,
-  postSigned,
-  signBytes,
-  workflowRuns,
-  xSignatureHeaders,
-} from './ingestHelpers';
+import { callEvent, metricValue, postRaw, postSigned, workflowRuns, xSignatureHeaders } from './ingestHelpers';
 
 type Ack = { event_id: string; workflow_id: string; duplicate: boolean };
-type ErrorBody = { error: { code: string; message: string; details?: Array<{ field: string; message: string }> } };
+type ErrorBody = { error: { code: string; message: string; details: unknown } };
 
 describe('ingest on real Postgres + Temporal', () => {
   let stack: TestStack;
@@ -120,71 +111,6 @@ describe('ingest on real Postgres + Temporal', () => {
     const body2 = JSON.stringify(callEvent('call.queued', 'call-xsig'));
     const res2 = await postRaw(stack, partner.id, body2, xSignatureHeaders(partner.inbound_secret, body2));
     expect(res2.status).toBe(202);
-  });
-
-  describe('refusals: the right 4xx, a JSON body naming the problem, nothing stored, counted in /metrics', () => {
-    let victim: Awaited<ReturnType<typeof seedPartner>>;
-    let other: Awaited<ReturnType<typeof seedPartner>>;
-    beforeAll(async () => {
-      victim = await seedPartner(stack, 'Refusals Voice');
-      other = await seedPartner(stack, 'Other Voice');
-    });
-
-    const now = () => Math.floor(Date.now() / 1000);
-    const valid = () => JSON.stringify(callEvent('call.started', 'call-bad'));
-    const cases: Array<{
-      name: string;
-      request: () => { body: string | Buffer; headers: Record<string, string> };
-      status: number;
-      code: string;
-      reason: string;
-      mentions: RegExp;
-    }> = [
-      { name: 'no signature', request: () => ({ body: valid(), headers: { 'content-type': 'application/json' } }), status: 401, code: 'invalid_signature', reason: 'missing_signature', mentions: /missing signature/ },
-      { name: 'signed with another partner secret', request: () => { const b = valid(); return { body: b, headers: partnerHeaders(other.inbound_secret, b) }; }, status: 401, code: 'invalid_signature', reason: 'signature_mismatch', mentions: /matches/ },
-      { name: 'body changed after signing', request: () => { const b = valid(); return { body: b.replace('call-bad', 'call-bae'), headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 401, code: 'invalid_signature', reason: 'signature_mismatch', mentions: /matches/ },
-      { name: 'stale timestamp (10 min old)', request: () => { const b = valid(); return { body: b, headers: partnerHeaders(victim.inbound_secret, b, now() - 600) }; }, status: 401, code: 'invalid_signature', reason: 'stale_timestamp', mentions: /in the past/ },
-      { name: 'timestamp 10 min in the future', request: () => { const b = valid(); return { body: b, headers: partnerHeaders(victim.inbound_secret, b, now() + 600) }; }, status: 401, code: 'invalid_signature', reason: 'stale_timestamp', mentions: /in the future/ },
-      { name: 'malformed X-Signature', request: () => ({ body: valid(), headers: { 'x-signature': 'md5=abc' } }), status: 401, code: 'invalid_signature', reason: 'malformed_signature_headers', mentions: /sha256=/ },
-      { name: 'bad JSON (signed)', request: () => { const b = '{"event": "call.started",'; return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 400, code: 'invalid_json', reason: 'invalid_json', mentions: /not valid JSON/ },
-      { name: 'not UTF-8 (signed)', request: () => { const b = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]); return { body: b, headers: signBytes(victim.inbound_secret, b) }; }, status: 400, code: 'invalid_json', reason: 'invalid_encoding', mentions: /UTF-8/ },
-      { name: 'oversized body (over 1 MiB, signed)', request: () => { const b = JSON.stringify({ ...callEvent('call.started', 'big'), data: { pad: 'x'.repeat(1024 * 1024) } }); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 413, code: 'payload_too_large', reason: 'payload_too_large', mentions: /exceeds 1048576 bytes/ },
-      { name: 'unknown event type', request: () => { const b = JSON.stringify(callEvent('call.exploded', 'c1')); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /event:/ },
-      { name: 'missing call_id', request: () => { const b = JSON.stringify({ event: 'call.ended', occurred_at: new Date().toISOString() }); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /call_id/ },
-      { name: 'missing occurred_at', request: () => { const b = JSON.stringify({ event: 'call.ended', call_id: 'c1' }); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /occurred_at/ },
-      { name: 'unknown top-level field', request: () => { const b = JSON.stringify({ ...callEvent('call.ended', 'c1'), colour: 'blue' }); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /colour/ },
-      { name: 'a \\u0000 Postgres cannot store in jsonb', request: () => { const b = JSON.stringify(callEvent('call.ended', 'c-nul', { data: { note: 'a\u0000b' } })); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /cannot be stored/ },
-      { name: 'nesting 10 000 deep', request: () => { const b = JSON.stringify(callEvent('call.ended', 'c-deep')).replace('"data":{}', `"data":{"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`); return { body: b, headers: partnerHeaders(victim.inbound_secret, b) }; }, status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /nests deeper/ },
-    ];
-
-    it.each(cases)('$name -> $status $code', async ({ request, status, code, reason, mentions }) => {
-      const beforeRejected = await metricValue(stack, 'switchboard_ingest_total', { outcome: 'rejected' });
-      const beforeReason = await metricValue(stack, 'switchboard_ingest_rejections_total', { reason });
-      const { body, headers } = request();
-      const res = await postRaw(stack, victim.id, body, headers);
-      expect(res.status).toBe(status);
-      const json = (await res.json()) as ErrorBody;
-      expect(json.error.code).toBe(code);
-      expect(json.error.message).toMatch(mentions);
-      expect(await countRows(stack, victim.id)).toEqual({ events: 0, receipts: 0 });
-      expect(await metricValue(stack, 'switchboard_ingest_total', { outcome: 'rejected' })).toBe(beforeRejected + 1);
-      expect(await metricValue(stack, 'switchboard_ingest_rejections_total', { reason })).toBe(beforeReason + 1);
-    });
-
-    it('unknown partner -> 404, counted', async () => {
-      const before = await metricValue(stack, 'switchboard_ingest_rejections_total', { reason: 'unknown_partner' });
-      const b = valid();
-      const res = await postRaw(stack, 'prt_nobody', b, partnerHeaders(victim.inbound_secret, b));
-      expect(res.status).toBe(404);
-      expect(((await res.json()) as ErrorBody).error.message).toMatch(/partner/);
-      expect(await metricValue(stack, 'switchboard_ingest_rejections_total', { reason: 'unknown_partner' })).toBe(before + 1);
-    });
-
-    it('signature rejections are also counted by signature reason', async () => {
-      const before = await metricValue(stack, 'switchboard_signature_rejections_total', { reason: 'missing_signature' });
-      await postRaw(stack, victim.id, valid(), { 'content-type': 'application/json' });
-      expect(await metricValue(stack, 'switchboard_signature_rejections_total', { reason: 'missing_signature' })).toBe(before + 1);
-    });
   });
 
   it('out of order: an older event never rewinds call state; a newer one moves it forward', async () => {

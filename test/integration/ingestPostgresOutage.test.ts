@@ -50,7 +50,7 @@ describe('ingest while Postgres is down', () => {
     }
     // Unknown to the cache: the failure is at the partner lookup.
     const body = JSON.stringify(callEvent('call.started', 'down-x'));
-    const uncached = await postRaw(stack, 'prt_uncached', body, partnerHeaders(partner.inbound_secret, body));
+    const uncached = await postRaw(stack, 'ptn_uncached', body, partnerHeaders(partner.inbound_secret, body));
     statuses.push(uncached.status);
     expect(uncached.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(statuses.every((s) => s === 503)).toBe(true);

@@ -30,6 +30,13 @@ describe('config', () => {
     }
   });
 
+  it('HTTP timeouts: documented defaults, positive, and the headers within the request timeout', () => {
+    expect(loadConfig({}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 });
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT: '500ms', HTTP_REQUEST_TIMEOUT: '1s' }).http).toMatchObject({ headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT: must be above zero/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT: '1m', HTTP_REQUEST_TIMEOUT: '30s' })).toThrow(/HTTP_HEADERS_TIMEOUT must not exceed HTTP_REQUEST_TIMEOUT/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '' }).temporal.address).toBeUndefined();
   });

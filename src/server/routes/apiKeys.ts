@@ -1,11 +1,12 @@
 import type { Router } from 'express';
+import { z } from 'zod';
+import { ApiKeyId } from '../../idSchemas';
 import { ForbiddenError, ValidationError } from '../../errors';
 import { targetPartnerId, visibleTenant } from '../../tenancy/access';
 import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, CreatedApiKeySchema, ListApiKeysQuery } from '../../tenancy/apiKeySchemas';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'API keys';
@@ -52,19 +53,19 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       tag: TAG,
       auth: 'partner_or_tenant',
       body: CreateApiKeyBody,
-      responses: { 201: { description: 'Created', schema: CreatedApiKeySchema } },
+      description:
+        'A partner key: `partner_id` is required with the admin key (a partner key may only name itself). ' +
+        'A tenant key: `tenant_id` is required unless the caller is a tenant key (then its own tenant).',
+      responses: {
+        201: { description: 'Created', schema: CreatedApiKeySchema },
+        404: { description: '`partner_id` or `tenant_id` names nothing visible to this key' },
+      },
     },
     async ({ body, principal }) => {
       if (body.scope === 'partner') {
         if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
-        if (body.tenant_id !== undefined) {
-          throw new ValidationError('tenant_id is only for tenant-scoped keys', [{ field: 'tenant_id', message: 'not allowed with scope partner' }]);
-        }
         const partnerId = await targetPartnerId(db, principal, body.partner_id);
         return { status: 201, body: toCreated(await createApiKey(db, 'partner', partnerId, null)) };
-      }
-      if (body.partner_id !== undefined) {
-        throw new ValidationError('partner_id is only for partner-scoped keys', [{ field: 'partner_id', message: 'not allowed with scope tenant' }]);
       }
       const tenantId = body.tenant_id ?? (principal.kind === 'tenant' ? principal.tenantId : undefined);
       if (tenantId === undefined) throw new ValidationError('tenant_id is required for a tenant key', [{ field: 'tenant_id', message: 'required' }]);
@@ -79,13 +80,14 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'delete',
       path: '/v1/api-keys/:key_id',
+      params: z.object({ key_id: ApiKeyId }),
       summary: 'Revoke an API key (it stops working at once)',
       tag: TAG,
       auth: 'partner_or_tenant',
       responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
     },
     async ({ params, principal }) => {
-      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, pathId(params, 'key_id', 'API key'))) };
+      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, params.key_id)) };
     },
   );
 }

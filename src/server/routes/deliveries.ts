@@ -4,22 +4,26 @@ import { listDeliveries } from '../../delivery/eventView';
 import { rowScope } from '../../delivery/principalScope';
 import { redriveDelivery, redriveMatching } from '../../delivery/redrive';
 import { NotFoundError } from '../../errors';
+import { DeliveryId, EndpointId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { DeliverySchema, DeliveryStatusSchema, RedriveOutcomeSchema } from './deliverySchemas';
 
-const ListQuery = z.object({
+const ListQuery = z.strictObject({
   status: DeliveryStatusSchema.optional(),
-  tenant_id: z.string().optional(),
-  endpoint_id: z.string().optional(),
-  since: z.coerce.date().optional().describe('Only deliveries updated at or after this time (ISO 8601)'),
+  tenant_id: TenantId.optional(),
+  endpoint_id: EndpointId.optional(),
+  since: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z' })
+    .optional()
+    .meta({ description: 'Only deliveries updated at or after this time (ISO 8601 date-time)' }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 const BulkRedriveBody = z
   .strictObject({
-    tenant_id: z.string().optional(),
-    endpoint_id: z.string().optional(),
+    tenant_id: TenantId.optional(),
+    endpoint_id: EndpointId.optional(),
     status: z.literal('dead_lettered').default('dead_lettered').describe('Only dead-lettered deliveries can be redriven'),
     limit: z.number().int().min(1).max(1000).default(100),
   })
@@ -40,7 +44,10 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       query: ListQuery,
       responses: { 200: { description: 'Deliveries', schema: z.object({ data: z.array(DeliverySchema) }) } },
     },
-    async ({ query, principal }) => ({ status: 200, body: { data: await listDeliveries(ctx.db, query, rowScope(principal)) } }),
+    async ({ query, principal }) => {
+      const filter = { ...query, since: query.since === undefined ? undefined : new Date(query.since) };
+      return { status: 200, body: { data: await listDeliveries(ctx.db, filter, rowScope(principal)) } };
+    },
   );
 
   // Declared before `/:delivery_id/redrive` so "redrive" is never read as a delivery id.
@@ -51,6 +58,7 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       method: 'post',
       path: '/v1/deliveries/redrive',
       summary: 'Redrive every dead-lettered delivery matching tenant/endpoint (idempotent)',
+      description: 'The body may be omitted: every dead-lettered delivery in your scope (up to `limit`, default 100).',
       tag: 'Deliveries',
       auth: 'any',
       body: BulkRedriveBody,
@@ -68,6 +76,7 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/deliveries/:delivery_id/redrive',
+      params: z.object({ delivery_id: DeliveryId }),
       summary: 'Re-run a dead-lettered delivery through the same path (same webhook-id); idempotent',
       tag: 'Deliveries',
       auth: 'any',
@@ -78,8 +87,8 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, principal }) => {
-      const out = await redriveDelivery(deps, String(params['delivery_id']), rowScope(principal));
-      if (!out) throw new NotFoundError(`delivery ${params['delivery_id']}`);
+      const out = await redriveDelivery(deps, params.delivery_id, rowScope(principal));
+      if (!out) throw new NotFoundError(`delivery ${params.delivery_id}`);
       return { status: out.redriven ? 202 : 200, body: out };
     },
   );

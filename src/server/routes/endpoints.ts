@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { EndpointId } from '../../idSchemas';
 import { ConflictError } from '../../errors';
 import { visibleTenant } from '../../tenancy/access';
 import { assertDestinationUrl } from '../../tenancy/destinationUrl';
@@ -15,13 +16,14 @@ import {
 import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint } from '../../tenancy/endpoints';
 import { rotateSigningSecret } from '../../tenancy/secrets';
 import { sendTestEvent } from '../../tenancy/testDelivery';
-import { GraceBody, ListQuery, page } from '../../tenancy/wireCommon';
+import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
+import { TenantPath } from './tenants';
 
 const TAG = 'Endpoints';
 const BASE = '/v1/tenants/:tenant_id/endpoints';
+const EndpointPath = TenantPath.extend({ endpoint_id: EndpointId });
 
 /** A tenant's delivery endpoints: managed by its partner or the tenant itself. */
 export function endpointRoutes(router: Router, ctx: AppContext): void {
@@ -33,6 +35,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: BASE,
+      params: TenantPath,
       summary: 'Register an endpoint; returns its whsec_ signing secret once',
       tag: TAG,
       auth: 'partner_or_tenant',
@@ -40,7 +43,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
       const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
       const endpoint = await getEndpoint(db, tenant.id, id);
@@ -54,14 +57,15 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: BASE,
+      params: TenantPath,
       summary: "List a tenant's endpoints",
       tag: TAG,
       auth: 'partner_or_tenant',
-      query: ListQuery,
+      query: listQuery(EndpointId),
       responses: { 200: { description: 'A page of endpoints', schema: EndpointListSchema } },
     },
     async ({ params, principal, query }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       const p = page(await listEndpoints(db, tenant.id, query), query.limit);
       return { status: 200, body: { data: p.data.map(endpointToWire), next_after: p.next_after } };
     },
@@ -73,14 +77,15 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: `${BASE}/:endpoint_id`,
+      params: EndpointPath,
       summary: 'Get an endpoint (never its secret)',
       tag: TAG,
       auth: 'partner_or_tenant',
       responses: { 200: { description: 'The endpoint', schema: EndpointSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
-      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'))) };
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, params.endpoint_id)) };
     },
   );
 
@@ -90,6 +95,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'patch',
       path: `${BASE}/:endpoint_id`,
+      params: EndpointPath,
       summary: 'Update url, event_types, enabled, description or limits (enabling also closes the circuit)',
       tag: TAG,
       auth: 'partner_or_tenant',
@@ -97,9 +103,9 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The updated endpoint', schema: EndpointSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
-      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'), body)) };
+      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, params.endpoint_id, body)) };
     },
   );
 
@@ -109,14 +115,15 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'delete',
       path: `${BASE}/:endpoint_id`,
+      params: EndpointPath,
       summary: 'Delete an endpoint (pending deliveries to it stop)',
       tag: TAG,
       auth: 'partner_or_tenant',
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
-      await deleteEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      await deleteEndpoint(db, tenant.id, params.endpoint_id);
       return { status: 204 };
     },
   );
@@ -127,6 +134,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: `${BASE}/:endpoint_id/rotate-secret`,
+      params: EndpointPath,
       summary: 'Rotate the signing secret; deliveries carry signatures with both for the grace period (default 24 h)',
       tag: TAG,
       auth: 'partner_or_tenant',
@@ -134,8 +142,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
-      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
       return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
@@ -148,6 +156,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: `${BASE}/:endpoint_id/test`,
+      params: EndpointPath,
       summary: 'Deliver a switchboard.test event to this endpoint now, through the normal signed delivery path',
       tag: TAG,
       auth: 'partner_or_tenant',
@@ -157,8 +166,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
-      const endpoint = await getEndpoint(db, tenant.id, pathId(params, 'endpoint_id', 'endpoint'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       if (!endpoint.enabled) throw new ConflictError('endpoint is disabled; enable it (PATCH enabled=true) before testing');
       return { status: 202, body: await sendTestEvent(db, ctx.temporal, config, endpoint) };
     },

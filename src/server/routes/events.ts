@@ -1,7 +1,9 @@
 import type { Router } from 'express';
+import { z } from 'zod';
 import { loadEventView } from '../../delivery/eventView';
 import { rowScope } from '../../delivery/principalScope';
 import { NotFoundError } from '../../errors';
+import { EventId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { EventViewSchema } from './deliverySchemas';
@@ -13,15 +15,16 @@ export function eventRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/events/:event_id',
+      params: z.object({ event_id: EventId }),
       summary: 'An event with its checkpoints, deliveries and every delivery attempt',
       tag: 'Events',
       auth: 'any',
       responses: { 200: { description: 'The event', schema: EventViewSchema }, 404: { description: 'No such event in your scope' } },
     },
     async ({ params, principal }) => {
-      const view = await loadEventView(ctx.db, String(params['event_id']), rowScope(principal));
+      const view = await loadEventView(ctx.db, params.event_id, rowScope(principal));
       // Out of scope reads as absent: a tenant must not learn that another tenant's event exists.
-      if (!view) throw new NotFoundError(`event ${params['event_id']}`);
+      if (!view) throw new NotFoundError(`event ${params.event_id}`);
       return { status: 200, body: view };
     },
   );

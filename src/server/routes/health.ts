@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { AppContext } from '../context';
 import { registerOperation } from '../openapi';
 import { VERSION } from '../../version';
@@ -13,15 +14,31 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() }).meta({ id: 'Health' });
+const ComponentSchema = z.union([
+  z.object({ status: z.literal('up'), latency_ms: z.number().int() }),
+  z.object({ status: z.literal('down'), error: z.string() }),
+]);
+const ReadinessSchema = z
+  .object({ status: z.enum(['ready', 'not_ready']), components: z.object({ postgres: ComponentSchema, temporal: ComponentSchema }) })
+  .meta({ id: 'Readiness' });
+
 export function healthRoutes(router: Router, ctx: AppContext): void {
-  registerOperation({ method: 'get', path: '/healthz', summary: 'Liveness: the process is up', tag: 'Health', auth: 'none', responses: { 200: { description: 'Up' } } });
+  registerOperation({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process is up',
+    tag: 'Health',
+    auth: 'none',
+    responses: { 200: { description: 'Up', schema: HealthSchema } },
+  });
   registerOperation({
     method: 'get',
     path: '/readyz',
     summary: 'Readiness: Postgres and Temporal reachable (503 with per-component state otherwise)',
     tag: 'Health',
     auth: 'none',
-    responses: { 200: { description: 'Ready' }, 503: { description: 'A dependency is down' } },
+    responses: { 200: { description: 'Ready', schema: ReadinessSchema }, 503: { description: 'A dependency is down', schema: ReadinessSchema } },
   });
 
   router.get('/healthz', (_req, res) => {

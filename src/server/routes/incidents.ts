@@ -1,5 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { IncidentId, PartnerId } from '../../idSchemas';
+import { Text } from '../../tenancy/wireCommon';
 import { listIncidents, resolveIncident } from '../../reconciliation/incidents';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
@@ -23,11 +25,11 @@ export const IncidentSchema = z
 
 export const ListIncidentsQuerySchema = z.strictObject({
   status: z.enum(['open', 'resolved']).optional(),
-  partner_id: z.string().min(1).optional().meta({ description: 'Admin only; partner keys always see their own' }),
+  partner_id: PartnerId.optional().meta({ description: 'Admin only: one partner (default all); a partner key may only name itself and always sees its own' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const ResolveIncidentSchema = z.strictObject({ note: z.string().max(2000).optional() }).meta({ id: 'ResolveIncident' });
+export const ResolveIncidentSchema = z.strictObject({ note: Text().max(2000).optional() }).meta({ id: 'ResolveIncident' });
 
 type IncidentRow = {
   id: string;
@@ -78,6 +80,7 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/incidents/:id/resolve',
+      params: z.object({ id: IncidentId }),
       summary: 'Resolve an open incident, with an optional note',
       tag: 'Reconciliation',
       auth: 'partner',
@@ -91,7 +94,7 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
     async ({ params, body, principal }) => {
       const row = await resolveIncident(
         { db: ctx.db, logger: ctx.logger },
-        { id: params['id']!, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
+        { id: params.id, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
       );
       return { status: 200, body: toIncident(row) };
     },

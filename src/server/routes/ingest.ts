@@ -1,26 +1,19 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { eventTypeInfo } from '../../domain/eventTypes';
-import { dedupeCallId, eventWorkflowId, InboundEventSchema, MAX_JSON_DEPTH } from '../../domain/inboundEvent';
-import {
-  AppError,
-  BadRequestError,
-  NotFoundError,
-  OverloadedError,
-  RateLimitedError,
-  UnauthorizedError,
-  UnavailableError,
-  ValidationError,
-} from '../../errors';
-import { jsonNestingDepth } from '../../ingest/jsonDepth';
+import { dedupeCallId, eventWorkflowId, InboundEventSchema } from '../../domain/inboundEvent';
+import { AppError, NotFoundError, OverloadedError, RateLimitedError, UnauthorizedError, UnavailableError } from '../../errors';
+import { PartnerId } from '../../idSchemas';
 import { EventWriteBatcher } from '../../ingest/eventWriteBatcher';
 import type { PersistResult } from '../../ingest/persistEvent';
-import { rawBodyReader } from '../../ingest/rawBody';
 import { TokenBuckets } from '../../ingest/tokenBucket';
 import { verifyInbound } from '../../signing/verifyInbound';
+import { assertJsonContentType } from '../body/jsonContentType';
+import { readRawBody } from '../body/rawBody';
+import { parseStrictJson } from '../body/strictJson';
 import type { AppContext } from '../context';
 import { registerOperation } from '../openapi';
-import { parseOrThrow } from '../route';
+import { parseOrThrow, parsePathOrThrow } from '../route';
 
 export const IngestAcceptedSchema = z
   .object({
@@ -29,6 +22,8 @@ export const IngestAcceptedSchema = z
     duplicate: z.boolean(),
   })
   .meta({ id: 'IngestAccepted' });
+
+const IngestPath = z.object({ partner_id: PartnerId });
 
 /** Headers never stored with a receipt: credentials, not evidence. */
 const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
@@ -67,9 +62,14 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
     method: 'post',
     path: '/v1/webhooks/{partner_id}',
     summary: 'Receive a partner call event (signed with the partner inbound secret)',
+    description:
+      'The body is `application/json` (UTF-8); it is verified over its exact bytes, so it may not repeat an object key ' +
+      '(parsers disagree on which one wins): 422 naming the key. Signed with either the Standard Webhooks headers or `x-signature`.',
     tag: 'Ingest',
     auth: 'signature',
+    params: IngestPath,
     body: InboundEventSchema,
+    bodyLimitBytes: config.ingest.maxBodyBytes,
     extraHeaders: [
       { name: 'webhook-id', description: 'Standard Webhooks message id' },
       { name: 'webhook-timestamp', description: 'Unix seconds; must be within the tolerance (5 min)' },
@@ -79,25 +79,22 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
     responses: {
       202: { description: 'Persisted (in the outbox); a relay starts its workflow right after', schema: IngestAcceptedSchema },
       200: { description: 'Duplicate of an event already received; nothing new started', schema: IngestAcceptedSchema },
-      400: { description: 'Body is not UTF-8 JSON' },
+      400: { description: 'Body is not UTF-8 JSON, or a path segment that is not valid percent-encoding' },
       401: { description: 'Missing or invalid signature, or a timestamp outside the tolerance' },
-      404: { description: 'Unknown partner' },
-      413: { description: 'Body larger than the limit (1 MiB by default)' },
-      422: { description: 'Body does not match the event schema' },
+      404: { description: 'Unknown partner, or a partner id that cannot name one (never retried: nothing was stored)' },
+      413: { description: `Body larger than INGEST_MAX_BODY_BYTES (${config.ingest.maxBodyBytes} bytes)` },
+      415: { description: 'Body is not application/json (UTF-8)' },
+      422: { description: 'Body does not match the event schema, nests too deep, or repeats an object key' },
       429: { description: 'Partner over its rate limit; see Retry-After' },
       503: { description: 'Overloaded (non-terminal events shed) or database unavailable; see Retry-After' },
     },
   });
 
-  const readBody = rawBodyReader(config.ingest.maxBodyBytes);
-  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
   router.post('/v1/webhooks/:partner_id', async (req: Request, res: Response) => {
     const started = performance.now();
-    const partnerId = String(req.params['partner_id']);
     const sourceIp = req.ip ?? null;
     // Grows as the request is understood; the one log line per receipt carries whatever is known.
-    const line: Record<string, unknown> = { partner_id: partnerId, source_ip: sourceIp };
+    const line: Record<string, unknown> = { partner_id: String(req.params['partner_id']).slice(0, 100), source_ip: sourceIp };
     const finish = (outcome: Outcome, status: number) => {
       const latency = (performance.now() - started) / 1000;
       metrics.ingestTotal.inc({ outcome });
@@ -109,7 +106,11 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
     };
 
     try {
-      const body = await readBody(req, res);
+      // Checks that need no I/O first: an id that cannot name a partner (NUL bytes, wrong form)
+      // is a 404 as final as an unknown partner, never the 503 a database error would be.
+      const partnerId = labelled(line, 'invalid_partner_id', () => parsePathOrThrow(IngestPath, req.params).partner_id);
+      labelled(line, 'unsupported_media_type', () => assertJsonContentType(req.headers));
+      const body = await readRawBody(req, config.ingest.maxBodyBytes);
       let partner = await secrets.get(partnerId);
       if (!partner.exists) {
         line['reason'] = 'unknown_partner';
@@ -138,25 +139,10 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
       const wait = buckets.take(partnerId, Date.now());
       if (wait > 0) throw new RateLimitedError(wait);
 
-      let text: string;
-      try {
-        text = utf8.decode(body);
-      } catch {
-        line['reason'] = 'invalid_encoding';
-        throw new BadRequestError('request body is not valid UTF-8', undefined, 'invalid_json');
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, undefined, 'invalid_json');
-      }
-      if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
-        throw new ValidationError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, [
-          { field: '(body)', message: `nesting deeper than ${MAX_JSON_DEPTH}` },
-        ]);
-      }
-      const event = parseOrThrow(InboundEventSchema, json, 'event');
+      // One strict reading: UTF-8, JSON, nesting depth and repeated keys (each its own reason).
+      const json = labelled(line, (err) => (err as { reason?: string }).reason, () => parseStrictJson(body));
+      const { text } = json;
+      const event = parseOrThrow(InboundEventSchema, json.value, 'event');
       const info = eventTypeInfo(event.event)!;
       const callId = dedupeCallId(event);
       const workflowId = eventWorkflowId(partnerId, callId, event.event);
@@ -178,7 +164,7 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
           tenantId: event.tenant_id ?? null,
           voiceSessionId: event.voice_session_id ?? null,
           occurredAt: event.occurred_at,
-          payload: json,
+          payload: json.value,
           payloadJson: text,
           workflowId,
           source: 'partner',
@@ -209,7 +195,7 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
       // Postgres down): also a retryable 503.
       let err = caught;
       if (!(err instanceof AppError)) {
-        logger.error({ err, partner_id: partnerId }, 'ingest failed before persisting');
+        logger.error({ err, partner_id: line['partner_id'] }, 'ingest failed before persisting');
         err = new UnavailableError('ingest is unavailable; retry later', 5);
       }
       const e = err as AppError;
@@ -228,6 +214,16 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
       throw err;
     }
   });
+}
+
+/** Runs a check; if it refuses the request, its `reason` goes on the log line (and the metric). */
+function labelled<T>(line: Record<string, unknown>, reason: string | ((err: unknown) => string | undefined), check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    line['reason'] = typeof reason === 'string' ? reason : reason(err);
+    throw err;
+  }
 }
 
 /** accepted / duplicate (2xx), rejected (4xx: signature, body, schema), shed and rate_limited (load), unavailable (not stored). */

@@ -22,7 +22,14 @@ export function metaRoutes(router: Router, ctx: AppContext): void {
     res.json({ data: EVENT_TYPES });
   });
 
-  registerOperation({ method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'Health', auth: 'none', responses: { 200: { description: 'Prometheus text format' } } });
+  registerOperation({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    tag: 'Health',
+    auth: 'none',
+    responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } },
+  });
   router.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());

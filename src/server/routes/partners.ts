@@ -1,4 +1,6 @@
 import type { Router } from 'express';
+import { z } from 'zod';
+import { PartnerId } from '../../idSchemas';
 import { NotFoundError } from '../../errors';
 import { canSeePartner } from '../../tenancy/access';
 import { assertDestinationUrl } from '../../tenancy/destinationUrl';
@@ -12,12 +14,12 @@ import {
 } from '../../tenancy/partnerSchemas';
 import { createPartner, getPartner, listPartners } from '../../tenancy/partners';
 import { rotateSigningSecret } from '../../tenancy/secrets';
-import { GraceBody, ListQuery, page } from '../../tenancy/wireCommon';
+import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Partners';
+export const PartnerPath = z.object({ partner_id: PartnerId });
 
 /** Partners: created by the admin; a partner key sees (and rotates) only itself. */
 export function partnerRoutes(router: Router, ctx: AppContext): void {
@@ -51,7 +53,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       summary: 'List partners (admin: all; a partner key: itself)',
       tag: TAG,
       auth: 'partner',
-      query: ListQuery,
+      query: listQuery(PartnerId),
       responses: { 200: { description: 'A page of partners', schema: PartnerListSchema } },
     },
     async ({ query, principal }) => {
@@ -71,13 +73,14 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/partners/:partner_id',
+      params: PartnerPath,
       summary: 'Get a partner (admin, or that partner)',
       tag: TAG,
       auth: 'partner',
       responses: { 200: { description: 'The partner', schema: PartnerSchema } },
     },
     async ({ params, principal }) => {
-      const id = pathId(params, 'partner_id', 'partner');
+      const id = params.partner_id;
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       return { status: 200, body: partnerToWire(partner) };
@@ -90,6 +93,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/partners/:partner_id/rotate-secret',
+      params: PartnerPath,
       summary: 'Rotate the inbound signing secret; the previous one keeps verifying for the grace period (default 24 h)',
       tag: TAG,
       auth: 'partner',
@@ -97,7 +101,7 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedPartnerSecretSchema } },
     },
     async ({ params, principal, body }) => {
-      const id = pathId(params, 'partner_id', 'partner');
+      const id = params.partner_id;
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;

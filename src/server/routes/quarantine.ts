@@ -2,16 +2,18 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { rowScope } from '../../delivery/principalScope';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from '../../delivery/quarantineReview';
+import { QuarantineId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { QuarantineItemSchema } from './deliverySchemas';
 
-const ListQuery = z.object({
+const ListQuery = z.strictObject({
   status: z.enum(['open', 'released', 'discarded']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const ReleaseBody = z.strictObject({ tenant_id: z.string().min(1) }).meta({ id: 'QuarantineReleaseRequest' });
+const ReleaseBody = z.strictObject({ tenant_id: TenantId.meta({ description: 'One of your tenants' }) }).meta({ id: 'QuarantineReleaseRequest' });
+const QuarantinePath = z.object({ quarantine_id: QuarantineId });
 
 const ReleaseResult = z
   .object({ id: z.string(), event_id: z.string(), status: z.literal('released'), tenant_id: z.string(), workflow_id: z.string() })
@@ -43,6 +45,7 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/quarantine/:quarantine_id/release',
+      params: QuarantinePath,
       summary: 'Release a quarantined event to one of your tenants (runs its event workflow again)',
       tag: 'Quarantine',
       auth: 'partner',
@@ -56,7 +59,7 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, body, principal }) => ({
       status: 202,
-      body: await releaseQuarantined(deps, String(params['quarantine_id']), body.tenant_id, rowScope(principal)),
+      body: await releaseQuarantined(deps, params.quarantine_id, body.tenant_id, rowScope(principal)),
     }),
   );
 
@@ -66,6 +69,7 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/quarantine/:quarantine_id/discard',
+      params: QuarantinePath,
       summary: 'Discard a quarantined event (kept for audit, never delivered)',
       tag: 'Quarantine',
       auth: 'partner',
@@ -75,6 +79,6 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
         409: { description: 'Already released or discarded' },
       },
     },
-    async ({ params, principal }) => ({ status: 200, body: await discardQuarantined(ctx.db, String(params['quarantine_id']), rowScope(principal)) }),
+    async ({ params, principal }) => ({ status: 200, body: await discardQuarantined(ctx.db, params.quarantine_id, rowScope(principal)) }),
   );
 }

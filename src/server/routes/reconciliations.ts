@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors';
+import { PartnerId, ReconciliationRunRef } from '../../idSchemas';
 import { startReconciliation } from '../../reconciliation/startReconciliation';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
@@ -9,9 +10,9 @@ import type { Principal } from '../auth';
 
 export const StartReconciliationSchema = z
   .strictObject({
-    from: z.iso.datetime({ offset: true }).meta({ description: 'Window start (inclusive), on voice_sessions.ended_at' }),
-    to: z.iso.datetime({ offset: true }).meta({ description: 'Window end (exclusive)' }),
-    partner_id: z.string().min(1).optional().meta({ description: 'Admin: one partner (default all). Partner keys: always their own' }),
+    from: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).meta({ description: 'Window start (inclusive), on voice_sessions.ended_at' }),
+    to: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).meta({ description: 'Window end (exclusive); must be after `from`' }),
+    partner_id: PartnerId.optional().meta({ description: 'Admin: one partner (default all). A partner key may only name itself (always its own)' }),
   })
   .refine((b) => Date.parse(b.from) < Date.parse(b.to), { path: ['to'], message: 'to must be after from' })
   .meta({ id: 'StartReconciliation' });
@@ -82,6 +83,7 @@ export function reconciliationRoutes(router: Router, ctx: AppContext): void {
       method: 'post',
       path: '/v1/reconciliations',
       summary: 'Run reconciliation now for a window (replays missing terminal events, may raise incidents)',
+      description: '`to` must be after `from` (422 otherwise). `partner_id` that names no partner is a 422.',
       tag: 'Reconciliation',
       auth: 'partner',
       body: StartReconciliationSchema,
@@ -105,11 +107,12 @@ export function reconciliationRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/reconciliations/:id',
+      params: z.object({ id: ReconciliationRunRef }),
       summary: 'A reconciliation run (by run id or workflow id): window, counts, incidents',
       tag: 'Reconciliation',
       auth: 'partner',
       responses: { 200: { description: 'The run', schema: ReconciliationRunSchema }, 404: { description: 'No such run (or not yours)' } },
     },
-    async ({ params, principal }) => ({ status: 200, body: await loadRun(ctx, principal, params['id']!) }),
+    async ({ params, principal }) => ({ status: 200, body: await loadRun(ctx, principal, params.id) }),
   );
 }

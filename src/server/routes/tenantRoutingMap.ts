@@ -1,11 +1,12 @@
 import type { Router } from 'express';
+import { RouteId } from '../../idSchemas';
 import { NotFoundError } from '../../errors';
 import { visibleTenant } from '../../tenancy/access';
 import { CreateRouteBody, RouteListSchema, RouteSchema, routeToWire } from '../../tenancy/routeSchemas';
 import { deleteRoute, getRoute, insertRoute, listRoutes } from '../../tenancy/tenants';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
+import { TenantPath } from './tenants';
 
 const TAG = 'Routing map';
 
@@ -19,6 +20,7 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'post',
       path: '/v1/tenants/:tenant_id/routes',
+      params: TenantPath,
       summary: 'Map an identifier value to this tenant (partner)',
       tag: TAG,
       auth: 'partner',
@@ -30,7 +32,7 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       const r = await insertRoute(db, tenant.partner_id, tenant.id, body.kind, body.value);
       const row = await getRoute(db, tenant.id, r.id);
       return { status: r.created ? 201 : 200, body: routeToWire(row!) };
@@ -43,13 +45,14 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/tenants/:tenant_id/routes',
+      params: TenantPath,
       summary: "List a tenant's routes (partner)",
       tag: TAG,
       auth: 'partner',
       responses: { 200: { description: 'Routes', schema: RouteListSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       return { status: 200, body: { data: (await listRoutes(db, tenant.id)).map(routeToWire) } };
     },
   );
@@ -60,14 +63,15 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'delete',
       path: '/v1/tenants/:tenant_id/routes/:route_id',
+      params: TenantPath.extend({ route_id: RouteId }),
       summary: 'Remove a route (partner)',
       tag: TAG,
       auth: 'partner',
       responses: { 204: { description: 'Removed' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
-      if (!(await deleteRoute(db, tenant.id, pathId(params, 'route_id', 'route')))) throw new NotFoundError('route');
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      if (!(await deleteRoute(db, tenant.id, params.route_id))) throw new NotFoundError('route');
       return { status: 204 };
     },
   );

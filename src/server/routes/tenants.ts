@@ -1,13 +1,15 @@
 import type { Router } from 'express';
+import { z } from 'zod';
+import { TenantId } from '../../idSchemas';
 import { visibleTenant, targetPartnerId } from '../../tenancy/access';
 import { createTenant, deleteTenant, listTenants, renameTenant } from '../../tenancy/tenants';
 import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema, tenantToWire, UpdateTenantBody } from '../../tenancy/tenantSchemas';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
-import { pathId } from './pathParam';
 import { defineRoute } from '../route';
 
 const TAG = 'Tenants';
+export const TenantPath = z.object({ tenant_id: TenantId });
 
 /** Tenants: provisioned by their partner; a tenant key may read itself. */
 export function tenantRoutes(router: Router, ctx: AppContext): void {
@@ -23,8 +25,10 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       tag: TAG,
       auth: 'partner',
       body: CreateTenantBody,
+      description: '`partner_id` is required with the admin key; a partner key may leave it out or name itself.',
       responses: {
         201: { description: 'Created; api_key is shown only now', schema: CreatedTenantSchema },
+        404: { description: '`partner_id` names no partner visible to this key' },
         409: { description: 'partner_tenant_ref already maps to another tenant of this partner' },
       },
     },
@@ -66,13 +70,14 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'get',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Get a tenant (its partner, or the tenant itself)',
       tag: TAG,
       auth: 'partner_or_tenant',
       responses: { 200: { description: 'The tenant', schema: TenantSchema } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       return { status: 200, body: tenantToWire(tenant) };
     },
   );
@@ -83,6 +88,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'patch',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Rename a tenant (partner)',
       tag: TAG,
       auth: 'partner',
@@ -90,7 +96,7 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
     },
     async ({ params, principal, body }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       return { status: 200, body: tenantToWire(await renameTenant(db, tenant.id, body.name)) };
     },
   );
@@ -101,13 +107,14 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     {
       method: 'delete',
       path: '/v1/tenants/:tenant_id',
+      params: TenantPath,
       summary: 'Delete a tenant: frees its routes, retires its endpoints, revokes its keys (partner)',
       tag: TAG,
       auth: 'partner',
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, principal }) => {
-      const tenant = await visibleTenant(db, principal, pathId(params, 'tenant_id', 'tenant'));
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
       await deleteTenant(db, tenant.id);
       return { status: 204 };
     },

@@ -1,22 +1,20 @@
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { CALL_STATUSES, isTerminalCallStatus } from '../../domain/terminalCallStatus';
 import { NotFoundError, ValidationError } from '../../errors';
+import { PartnerId, TenantId } from '../../idSchemas';
+import { Identifier } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute, issuesToDetails } from '../route';
 
 export const MAX_VOICE_SESSIONS_PER_REQUEST = 10_000;
 
-/**
- * 10,000 rows do not fit the API's 1 MiB JSON limit; this path gets its own parser, mounted
- * before the general one in app.ts.
- */
-export const VOICE_SESSIONS_PATH = '/v1/partners/:partner_id/voice-sessions';
-export const voiceSessionsBodyParser = express.json({ limit: '8mb', strict: true });
+/** 10,000 rows do not fit the API's general 1 MiB body limit. */
+const VOICE_SESSIONS_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
-const identifier = z.string().min(1).max(256);
+const identifier = Identifier;
 const timestamp = z.iso.datetime({ offset: true });
 
 /** One call-log row. Validated on its own so one bad row never sinks the other 9,999. */
@@ -24,7 +22,7 @@ export const VoiceSessionRowSchema = z
   .strictObject({
     call_id: identifier,
     voice_session_id: identifier.optional(),
-    tenant_id: identifier.optional(),
+    tenant_id: TenantId.optional(),
     status: z.enum(CALL_STATUSES),
     started_at: timestamp.optional(),
     ended_at: timestamp.optional(),
@@ -70,11 +68,13 @@ export function voiceSessionRoutes(router: Router, ctx: AppContext): void {
     ctx,
     {
       method: 'post',
-      path: VOICE_SESSIONS_PATH,
+      path: '/v1/partners/:partner_id/voice-sessions',
+      params: z.object({ partner_id: PartnerId }),
       summary: 'Upsert call-log rows by call_id (up to 10,000 per request, validated row by row)',
       tag: 'Reconciliation',
       auth: 'partner',
       body: VoiceSessionsUploadSchema,
+      bodyLimitBytes: VOICE_SESSIONS_BODY_LIMIT_BYTES,
       responses: {
         200: { description: 'Valid rows written. If `partial`, `errors` lists each rejected row (index, field, message)', schema: VoiceSessionsResultSchema },
         403: { description: 'A partner key for another partner' },
@@ -84,7 +84,7 @@ export function voiceSessionRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ body, params, principal }) => {
-      const partnerId = partnerScope(principal, params['partner_id']!)!;
+      const partnerId = partnerScope(principal, params.partner_id)!;
       const partner = await ctx.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
       if (!partner) throw new NotFoundError('partner');
 
