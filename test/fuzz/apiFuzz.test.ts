@@ -49,6 +49,7 @@ describe('API fuzzing (schemathesis)', () => {
       openApiUrl: `${stack.api}/openapi.json`,
       apiKey: { admin: stack.adminKey, partner: partner.api_key, tenant: tenant.api_key }[key],
       partnerId: partner.id,
+      inboundSecret: partner.inbound_secret,
       tenantId: tenant.id,
       endpointId: endpoint.id,
       spareTenantId: spareTenant.id,
@@ -56,7 +57,7 @@ describe('API fuzzing (schemathesis)', () => {
     };
   }
 
-  async function created(response: Promise<ApiResponse>): Promise<{ id: string; api_key: string }> {
+  async function created(response: Promise<ApiResponse>): Promise<{ id: string; api_key: string; inbound_secret: string }> {
     const res = await response;
     if (res.status !== 201) throw new Error(`creating a fuzz target failed: ${res.status} ${res.text}`);
     return res.body;

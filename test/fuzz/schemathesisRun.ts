@@ -12,6 +12,8 @@ export interface FuzzTarget {
   openApiUrl: string;
   apiKey: string;
   partnerId: string;
+  /** The partner's whsec_ inbound secret: ingest_signing.py signs schema-valid ingest cases with it. */
+  inboundSecret: string;
   tenantId: string;
   endpointId: string;
   /** Aimed at by the DELETE operations only, so the ids above stay alive for the whole run. */
@@ -40,6 +42,9 @@ export async function runSchemathesis(st: Schemathesis, target: FuzzTarget, sett
     ...process.env,
     SWITCHBOARD_FUZZ_KEY: target.apiKey,
     SWITCHBOARD_FUZZ_PARTNER_ID: target.partnerId,
+    SWITCHBOARD_FUZZ_INBOUND_SECRET: target.inboundSecret,
+    // Where schemathesis finds the hooks module named in schemathesis.toml.
+    PYTHONPATH: __dirname,
     SWITCHBOARD_FUZZ_TENANT_ID: target.tenantId,
     SWITCHBOARD_FUZZ_ENDPOINT_ID: target.endpointId,
     SWITCHBOARD_FUZZ_SPARE_TENANT_ID: target.spareTenantId,
