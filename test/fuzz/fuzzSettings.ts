@@ -2,6 +2,8 @@
  * How much the API fuzz test fuzzes. The defaults keep the three runs (admin, partner, tenant)
  * within a few minutes on a 2-core CI machine; raise them locally to dig deeper, e.g.
  *   SWITCHBOARD_FUZZ_MAX_EXAMPLES=100 SWITCHBOARD_FUZZ_KEYS=tenant npx jest --runInBand test/fuzz
+ * SWITCHBOARD_FUZZ_MAX_TIME (seconds per run), SWITCHBOARD_FUZZ_SEED and SWITCHBOARD_FUZZ_PATHS
+ * (a regex of operation paths, e.g. '^/v1/webhooks') narrow or widen a run the same way.
  */
 export const FUZZ_KEYS = ['admin', 'partner', 'tenant'] as const;
 export type FuzzKey = (typeof FUZZ_KEYS)[number];
@@ -15,6 +17,8 @@ export interface FuzzSettings {
   keys: FuzzKey[];
   /** The generation seed; fixed so every machine generates the same cases. */
   seed?: number;
+  /** Only the operations whose path matches this regex (--include-path-regex), for local iteration. */
+  pathRegex?: string;
 }
 
 function positiveInt(name: string, fallback: number | undefined): number | undefined {
@@ -40,5 +44,6 @@ export function fuzzSettings(): FuzzSettings {
     maxTimeSeconds: positiveInt('SWITCHBOARD_FUZZ_MAX_TIME', undefined),
     keys: keys(),
     seed: positiveInt('SWITCHBOARD_FUZZ_SEED', undefined),
+    pathRegex: process.env['SWITCHBOARD_FUZZ_PATHS'] || undefined,
   };
 }

@@ -38,6 +38,7 @@ export async function runSchemathesis(st: Schemathesis, target: FuzzTarget, sett
   const args = ['-m', 'schemathesis.cli', '--config-file', CONFIG_FILE, 'run', target.openApiUrl, '--no-color', '--max-examples', String(settings.maxExamples)];
   if (settings.maxTimeSeconds !== undefined) args.push('--max-time', String(settings.maxTimeSeconds));
   if (settings.seed !== undefined) args.push('--seed', String(settings.seed));
+  if (settings.pathRegex !== undefined) args.push('--include-path-regex', settings.pathRegex);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SWITCHBOARD_FUZZ_KEY: target.apiKey,
