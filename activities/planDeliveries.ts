@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../src/ids';
 import { destinationLabel } from '../src/domain/destination';
+import { endpointWorkflowId } from '../src/domain/workflowIds';
 import type { Database } from '../src/db/schema';
 import type { ActivityDeps } from './deps';
 
@@ -32,7 +33,7 @@ export interface PlanDeliveriesInput {
  * makes a re-run a no-op. Shared by the planDeliveries activity and resolveAndPlanDeliveries.
  */
 export async function planDeliveries(db: Kysely<Database>, input: PlanDeliveriesInput): Promise<PlannedDelivery[]> {
-  const ownWorkflowId = (endpointId: string) => `${input.workflowIdPrefix}:${endpointId}`;
+  const ownWorkflowId = (endpointId: string) => endpointWorkflowId(input.workflowIdPrefix, endpointId);
   const endpoints = await db
     .selectFrom('endpoints')
     .select(['id', 'partner_id'])

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { ReplayAction } from '../src/db/schema';
-import { eventWorkflowId } from '../src/domain/inboundEvent';
+import { eventWorkflowId } from '../src/domain/workflowIds';
 import { terminalEventTypeFor } from '../src/domain/terminalCallStatus';
 import { persistEvent } from '../src/ingest/persistEvent';
 import { startEventWorkflow, type StartableEvent } from '../src/temporal/startEventWorkflow';

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
+import { DeliveryStatus, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
 import { deliveryWorkflow } from './deliveryWorkflow';
@@ -119,13 +119,13 @@ async function handOver(p: PlannedDelivery, input: EventWorkflowInput, tenantId:
     staticDetails: `delivery ${p.deliveryId}, endpoint ${p.endpointId}, event ${input.eventId}`,
     // A redrive or an operator may outlive the parent's interest; the delivery finishes on its own.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: [
-      { key: PartnerId, value: input.partnerId },
-      { key: TenantId, value: tenantId },
-      { key: CallId, value: input.callId },
-      { key: EventType, value: input.eventType },
-      { key: DeliveryStatus, value: 'delivering' },
-    ],
+    typedSearchAttributes: workflowSearchAttributes({
+      partnerId: input.partnerId,
+      tenantId,
+      callId: input.callId,
+      eventType: input.eventType,
+      deliveryStatus: 'delivering',
+    }),
   });
 }
 

@@ -1,13 +1,12 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import type { eventWorkflow } from '../../workflows/eventWorkflow';
 import type { Config } from '../config';
 import type { Database, QuarantineStatus } from '../db/schema';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
+import { releaseWorkflowId } from '../domain/workflowIds';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
-import { eventPolicy } from '../temporal/eventPolicy';
-import { CallId, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import { startEventWorkflow } from '../temporal/startEventWorkflow';
+import { startOrCompensate } from '../temporal/startOrCompensate';
 import type { RowScope } from './principalScope';
 
 export interface QuarantineDeps {
@@ -39,11 +38,6 @@ export async function listQuarantine(db: Kysely<Database>, scope: RowScope, stat
   if (scope.partnerId) q = q.where('quarantine.partner_id', '=', scope.partnerId);
   if (status) q = q.where('quarantine.status', '=', status);
   return q.execute();
-}
-
-/** `<event workflow id>:release`: the first run stays in history as the quarantine record. */
-export function releaseWorkflowId(eventWorkflowId: string): string {
-  return `${eventWorkflowId}:release`;
 }
 
 /**
@@ -78,7 +72,7 @@ export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: str
       .updateTable('events')
       .set({ tenant_id: tenantId, updated_at: sql`now()` })
       .where('id', '=', item.event_id)
-      .returning(['id', 'partner_id', 'call_id', 'event_type', 'workflow_id'])
+      .returning(['id', 'partner_id', 'call_id', 'event_type', 'terminal', 'workflow_id'])
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('event_checkpoints')
@@ -88,41 +82,18 @@ export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: str
   });
 
   const workflowId = releaseWorkflowId(claimed.workflow_id);
-  try {
-    await deps.temporal.workflow.start<typeof eventWorkflow>('eventWorkflow', {
-      taskQueue: deps.config.temporal.taskQueue,
-      workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        {
-          eventId: claimed.id,
-          partnerId: claimed.partner_id,
-          callId: claimed.call_id,
-          eventType: claimed.event_type,
-          policy: eventPolicy(deps.config),
-          forcedTenantId: tenantId,
-        },
-      ],
-      typedSearchAttributes: [
-        { key: PartnerId, value: claimed.partner_id },
-        { key: TenantId, value: tenantId },
-        { key: CallId, value: claimed.call_id },
-        { key: EventType, value: claimed.event_type },
-      ],
-      staticSummary: `Released ${claimed.event_type} for call ${claimed.call_id} to tenant ${tenantId}`,
-      staticDetails: `event ${claimed.id} released from quarantine ${quarantineId}`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+  await startOrCompensate({
+    start: () => startEventWorkflow(deps.temporal, deps.config, claimed, { release: { tenantId, quarantineId } }),
+    compensate: async (err) => {
       await db
         .updateTable('quarantine')
         .set({ status: 'open', released_tenant_id: null, resolved_at: null })
         .where('id', '=', quarantineId)
         .execute();
-      deps.logger.error({ quarantine_id: quarantineId, err: (err as Error).message }, 'release could not start its workflow');
-      throw new UnavailableError('Temporal is unavailable; the event stays quarantined, try again');
-    }
-  }
+      deps.logger.error({ quarantine_id: quarantineId, err: err.message }, 'release could not start its workflow');
+    },
+    unavailable: 'Temporal is unavailable; the event stays quarantined, try again',
+  });
   deps.logger.info({ quarantine_id: quarantineId, event_id: claimed.id, tenant_id: tenantId, outcome: 'released' }, 'quarantined event released');
   return { id: quarantineId, event_id: claimed.id, status: 'released' as const, tenant_id: tenantId, workflow_id: workflowId };
 }

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * Custom search attributes operators filter on in the Temporal UI, e.g.
@@ -17,4 +17,24 @@ export const CUSTOM_SEARCH_ATTRIBUTES = [PartnerId, TenantId, CallId, EventType,
 /** `Name=Type` pairs as the `temporal` CLI spells them. */
 export function searchAttributeFlags(): string[] {
   return CUSTOM_SEARCH_ATTRIBUTES.map((k) => `${k.name}=Keyword`);
+}
+
+/** What an event or delivery workflow is tagged with; the tenant is unknown until resolved. */
+export interface WorkflowTags {
+  partnerId: string;
+  tenantId?: string;
+  callId: string;
+  eventType: string;
+  deliveryStatus?: string;
+}
+
+/** The one spelling of the attribute set every event and delivery workflow starts with. */
+export function workflowSearchAttributes(tags: WorkflowTags): SearchAttributePair[] {
+  return [
+    { key: PartnerId, value: tags.partnerId },
+    ...(tags.tenantId !== undefined ? [{ key: TenantId, value: tags.tenantId }] : []),
+    { key: CallId, value: tags.callId },
+    { key: EventType, value: tags.eventType },
+    ...(tags.deliveryStatus !== undefined ? [{ key: DeliveryStatus, value: tags.deliveryStatus }] : []),
+  ] as SearchAttributePair[];
 }

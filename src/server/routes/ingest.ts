@@ -1,7 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { eventTypeInfo } from '../../domain/eventTypes';
-import { dedupeCallId, eventWorkflowId, InboundEventSchema, MAX_JSON_DEPTH } from '../../domain/inboundEvent';
+import { dedupeCallId, InboundEventSchema, MAX_JSON_DEPTH } from '../../domain/inboundEvent';
+import { eventWorkflowId } from '../../domain/workflowIds';
 import {
   AppError,
   BadRequestError,
