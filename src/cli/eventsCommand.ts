@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { loadEventView } from '../delivery/eventView';
+import { loadEventView } from '../operator/eventView';
 import type { Database } from '../db/schema';
 import { parseWorkflowId } from '../domain/workflowIds';
 import { CliExitError } from './cliError';

@@ -3,6 +3,7 @@ import { preparedAs } from '../db/preparedStatements';
 import type { Database } from '../db/schema';
 import { ValidationError } from '../errors';
 import { newId } from '../ids';
+import { START_CLAIM_SECONDS } from '../outbox/startClaim';
 
 export interface PersistInput {
   partnerId: string;
@@ -34,9 +35,6 @@ export interface PersistResult {
   duplicate: boolean;
   workflowStarted: boolean;
 }
-
-/** How long a claim on an outbox row (by a relay, or a caller starting it itself) lasts. */
-export const START_CLAIM_SECONDS = 15;
 
 /**
  * The event row is the outbox entry too (`workflow_started_at` null): a relay starts its workflow.

@@ -8,8 +8,8 @@ import type { SecretBox } from '../crypto/secretBox';
 import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { OutboxListener } from '../ingest/outboxSignal';
-import { WorkflowStarter } from '../ingest/workflowStarter';
+import { OutboxRelay } from '../outbox/relay';
+import { OutboxListener } from '../outbox/signal';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
@@ -105,12 +105,12 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
 
 /** The outbox relay: woken by ingest's notifications, polling as a fallback. */
 function startOutboxRelay(deps: WorkerDeps, client: Client): { stop(): Promise<void> } {
-  const starter = new WorkflowStarter(deps.db, client, deps.config, deps.logger, deps.metrics);
-  starter.startRelay();
-  const listener = new OutboxListener(deps.config.database.url!, () => starter.kick(), deps.logger);
+  const relay = new OutboxRelay(deps.db, client, deps.config, deps.logger, deps.metrics);
+  relay.startRelay();
+  const listener = new OutboxListener(deps.config.database.url!, () => relay.kick(), deps.logger);
   listener.start();
   let stopping: Promise<void> | undefined;
   return {
-    stop: () => (stopping ??= Promise.all([listener.close(), starter.stop()]).then(() => undefined)),
+    stop: () => (stopping ??= Promise.all([listener.close(), relay.stop()]).then(() => undefined)),
   };
 }

@@ -3,7 +3,7 @@ import { generateApiKey } from '../crypto/apiKeys';
 import type { ApiKeyScope, Database } from '../db/schema';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
-import type { Principal } from '../server/auth';
+import type { Principal } from '../domain/principal';
 
 const COLUMNS = ['id', 'scope', 'partner_id', 'tenant_id', 'prefix', 'created_at', 'revoked_at'] as const;
 

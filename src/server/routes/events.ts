@@ -1,6 +1,6 @@
 import type { Router } from 'express';
-import { loadEventView } from '../../delivery/eventView';
-import { rowScope } from '../../delivery/principalScope';
+import { loadEventView } from '../../operator/eventView';
+import { rowScope } from '../../operator/principalScope';
 import { NotFoundError } from '../../errors';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
