@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EventStatus } from '../src/db/schema';
+import type { EventStatus } from '../src/domain/statuses';
 import type { ActivityDeps } from './deps';
 
 export interface CheckpointInput {

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sql } from 'kysely';
-import type { ReplayAction } from '../src/db/schema';
+import type { ReplayAction } from '../src/domain/statuses';
 import { eventWorkflowId } from '../src/domain/workflowIds';
 import { terminalEventTypeFor } from '../src/domain/terminalCallStatus';
 import { persistEvent } from '../src/ingest/persistEvent';

@@ -6,7 +6,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DeliveryStatus } from '../src/temporal/searchAttributes';
+import { DeliveryStatusKey } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
 import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
@@ -26,7 +26,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   const setStatus = (next: string) => {
     if (next === status) return;
     status = next;
-    upsertSearchAttributes([{ key: DeliveryStatus, value: next }]);
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value: next }]);
   };
   setCurrentDetails(`delivering event ${input.eventId} to ${input.destination} (endpoint ${input.endpointId})`);
 

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DeliveryStatus, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
+import { DeliveryStatusKey, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
 import { deliveryWorkflow } from './deliveryWorkflow';
@@ -31,14 +31,14 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
   const routed = input.forcedTenantId ? await planRelease(input, input.forcedTenantId) : await resolveTenantOrQuarantine(input);
   if (routed.tenantId === undefined) {
-    upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value: 'quarantined' }]);
     setCurrentDetails(`quarantined: ${routed.reason}`);
     return { status: 'quarantined', reason: routed.reason, deliveries: [] };
   }
   const { tenantId, planned } = routed;
   upsertSearchAttributes([
     { key: TenantId, value: tenantId },
-    { key: DeliveryStatus, value: 'delivering' },
+    { key: DeliveryStatusKey, value: 'delivering' },
   ]);
   setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
 
@@ -54,7 +54,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
   );
 
   const status = await databaseSteps.settleEventStatus.executeWithOptions(summarised('Settle the event status'), [input.eventId]);
-  upsertSearchAttributes([{ key: DeliveryStatus, value: status }]);
+  upsertSearchAttributes([{ key: DeliveryStatusKey, value: status }]);
   setCurrentDetails(`${status}: ${outcomes.filter((o) => o.status === 'delivered').length}/${outcomes.length} delivered`);
   log.info('event settled', { eventId: input.eventId, status });
   return { status, tenantId, deliveries: outcomes };

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { DeliveryStatus } from '../db/schema';
+import type { DeliveryStatus } from '../domain/statuses';
 import { listDeliveries } from '../operator/eventView';
 import { findRedrivable, redriveDelivery, redriveMatching, type RedriveOutcome } from '../operator/redrive';
 import { CliExitError } from './cliError';

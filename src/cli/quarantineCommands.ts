@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { QuarantineStatus } from '../db/schema';
+import type { QuarantineStatus } from '../domain/statuses';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from '../operator/quarantineReview';
 import { CliExitError } from './cliError';
 import { parseLimit } from './options';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, DeliveryStatus } from '../db/schema';
+import type { Database } from '../db/schema';
+import type { DeliveryStatus } from '../domain/statuses';
 import { inScope, type RowScope } from './principalScope';
 
 /** One event as an operator reads it: the event, its checkpoint log, its deliveries and every attempt. */

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config';
-import type { Database, QuarantineStatus } from '../db/schema';
+import type { Database } from '../db/schema';
+import type { QuarantineStatus } from '../domain/statuses';
 import { releaseWorkflowId } from '../domain/workflowIds';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';

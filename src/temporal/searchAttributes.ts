@@ -10,9 +10,10 @@ export const PartnerId = defineSearchAttributeKey('PartnerId', SearchAttributeTy
 export const TenantId = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const CallId = defineSearchAttributeKey('CallId', SearchAttributeType.KEYWORD);
 export const EventType = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
-export const DeliveryStatus = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+/** Named apart from the DeliveryStatus union (src/domain/statuses.ts); the attribute itself is `DeliveryStatus`. */
+export const DeliveryStatusKey = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
 
-export const CUSTOM_SEARCH_ATTRIBUTES = [PartnerId, TenantId, CallId, EventType, DeliveryStatus] as const;
+export const CUSTOM_SEARCH_ATTRIBUTES = [PartnerId, TenantId, CallId, EventType, DeliveryStatusKey] as const;
 
 /** `Name=Type` pairs as the `temporal` CLI spells them. */
 export function searchAttributeFlags(): string[] {
@@ -35,6 +36,6 @@ export function workflowSearchAttributes(tags: WorkflowTags): SearchAttributePai
     ...(tags.tenantId !== undefined ? [{ key: TenantId, value: tags.tenantId }] : []),
     { key: CallId, value: tags.callId },
     { key: EventType, value: tags.eventType },
-    ...(tags.deliveryStatus !== undefined ? [{ key: DeliveryStatus, value: tags.deliveryStatus }] : []),
+    ...(tags.deliveryStatus !== undefined ? [{ key: DeliveryStatusKey, value: tags.deliveryStatus }] : []),
   ] as SearchAttributePair[];
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
-import type { ApiKeyScope, Database } from '../db/schema';
+import type { Database } from '../db/schema';
+import type { ApiKeyScope } from '../domain/statuses';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Principal } from '../domain/principal';
