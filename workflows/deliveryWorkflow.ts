@@ -9,7 +9,7 @@ import type { Activities } from '../activities';
 import { DeliveryStatusKey } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
-import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
+import type { DeliveryWorkflow, DeliveryWorkflowInput, DeliveryWorkflowResult, Implements } from './types';
 
 const { markDeadLettered, settleEventStatus } = databaseSteps;
 
@@ -95,3 +95,6 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   );
   return result;
 }
+
+/** Clients start this workflow typed by DeliveryWorkflow (./types): this fails to compile if the two drift. */
+export type DeliveryWorkflowImplements = Implements<typeof deliveryWorkflow, DeliveryWorkflow>;

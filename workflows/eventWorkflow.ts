@@ -16,7 +16,7 @@ import { deliveryWorkflow } from './deliveryWorkflow';
 import { continuationBudget } from './handoverBudget';
 import type { Activities } from '../activities';
 import type { PlannedDelivery } from '../activities/planDeliveries';
-import type { DeliveryContinuation, EventWorkflowInput, EventWorkflowResult } from './types';
+import type { DeliveryContinuation, EventWorkflow, EventWorkflowInput, EventWorkflowResult, Implements } from './types';
 
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
@@ -176,3 +176,6 @@ async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<Rou
     await sleep(Math.min(input.policy.tenantPollMs, remaining), { summary: 'wait for the routing map to catch up' });
   }
 }
+
+/** Clients start this workflow typed by EventWorkflow (./types): this fails to compile if the two drift. */
+export type EventWorkflowImplements = Implements<typeof eventWorkflow, EventWorkflow>;

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
+import type { DeliveryWorkflow } from '../../workflows/types';
 import type { Config } from '../config';
 import { destinationLabel } from '../domain/destination';
 import { eventPolicy } from './eventPolicy';
@@ -31,7 +31,7 @@ export interface DeliveryStart {
 export async function startDeliveryWorkflow(client: Client, config: Config, s: DeliveryStart): Promise<void> {
   const policy = eventPolicy(config);
   const destination = destinationLabel(s.endpointUrl);
-  await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+  await client.workflow.start<DeliveryWorkflow>('deliveryWorkflow', {
     taskQueue: config.temporal.taskQueue,
     workflowId: s.workflowId,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
-import type { eventWorkflow } from '../../workflows/eventWorkflow';
+import type { EventWorkflow } from '../../workflows/types';
 import { eventPolicy } from './eventPolicy';
 import { releaseWorkflowId } from '../domain/workflowIds';
 import { workflowSearchAttributes } from './searchAttributes';
@@ -48,7 +48,7 @@ export async function startEventWorkflow(
 ): Promise<{ started: boolean; eagerlyStarted?: boolean }> {
   const { release } = opts;
   try {
-    const handle = await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
+    const handle = await client.workflow.start<EventWorkflow>('eventWorkflow', {
       taskQueue: config.temporal.taskQueue,
       workflowId: release ? releaseWorkflowId(event.workflow_id) : event.workflow_id,
       workflowIdReusePolicy: opts.reusePolicy ?? WorkflowIdReusePolicy.REJECT_DUPLICATE,
