@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { ApiKeyScope, CircuitState, DeliveryStatus, EventStatus, QuarantineStatus, ReplayAction, RouteKind } from '../domain/statuses';
 
-/** Kysely's view of the tables created by ./migrations. Keep the two in step. */
+/** Kysely's view of the tables created by ./migrations. test/integration/schemaTypes.test.ts checks the two agree (tables, columns, nullability). */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
