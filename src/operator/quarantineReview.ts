@@ -1,21 +1,12 @@
-import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import type { Config } from '../config';
 import type { Database } from '../db/schema';
 import type { QuarantineStatus } from '../domain/statuses';
 import { releaseWorkflowId } from '../domain/workflowIds';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { Logger } from '../logger';
 import { startEventWorkflow } from '../temporal/startEventWorkflow';
 import { startOrCompensate } from '../temporal/startOrCompensate';
 import type { RowScope } from './principalScope';
-
-export interface QuarantineDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
+import type { OperatorServices } from '../services';
 
 export async function listQuarantine(db: Kysely<Database>, scope: RowScope, status: QuarantineStatus | undefined, limit: number) {
   let q = db
@@ -46,7 +37,7 @@ export async function listQuarantine(db: Kysely<Database>, scope: RowScope, stat
  * released) in one conditional UPDATE, then the event workflow runs again with the tenant forced.
  * If Temporal refuses the start, the claim is given back so the release can be retried.
  */
-export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: string, tenantId: string, scope: RowScope) {
+export async function releaseQuarantined(deps: OperatorServices, quarantineId: string, tenantId: string, scope: RowScope) {
   const { db } = deps;
   const claimed = await db.transaction().execute(async (trx) => {
     let q = trx.selectFrom('quarantine').selectAll().where('id', '=', quarantineId).forUpdate();

@@ -1,19 +1,10 @@
-import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import type { Config } from '../config';
 import type { Database } from '../db/schema';
 import { endpointWorkflowId, redriveWorkflowId } from '../domain/workflowIds';
-import type { Logger } from '../logger';
 import { startDeliveryWorkflow } from '../temporal/startDeliveryWorkflow';
 import { startOrCompensate } from '../temporal/startOrCompensate';
 import type { RowScope } from './principalScope';
-
-export interface RedriveDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
+import type { OperatorServices } from '../services';
 
 export interface RedriveOutcome {
   delivery_id: string;
@@ -29,7 +20,7 @@ export interface RedriveOutcome {
  * Idempotent: the claim is a conditional UPDATE (`status = 'dead_lettered'`), so a delivery that
  * is already being redriven or was delivered is left alone.
  */
-export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, scope: RowScope): Promise<RedriveOutcome | undefined> {
+export async function redriveDelivery(deps: OperatorServices, deliveryId: string, scope: RowScope): Promise<RedriveOutcome | undefined> {
   const { db } = deps;
   const claimed = await db.transaction().execute(async (trx) => {
     let q = trx
@@ -115,7 +106,7 @@ export async function findRedrivable(db: Kysely<Database>, filter: BulkRedriveFi
  * `onProgress` is told the total once and then each outcome (the CLI draws a progress bar).
  */
 export async function redriveMatching(
-  deps: RedriveDeps,
+  deps: OperatorServices,
   filter: BulkRedriveFilter,
   scope: RowScope,
   onProgress?: { start?(total: number): void; done?(outcome: RedriveOutcome | undefined): void },
