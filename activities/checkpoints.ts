@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { EventStatus } from '../src/db/schema';
+import type { EventStatus } from '../src/domain/statuses';
+import { settleEventStatusStatement } from '../src/db/statements/settleEventStatus';
 import type { ActivityDeps } from './deps';
 
 export interface CheckpointInput {
@@ -50,16 +51,7 @@ export function checkpointActivities({ db }: ActivityDeps) {
       else if (delivered + dead < total) status = 'delivering';
       else if (delivered === 0) status = 'dead_lettered';
       else status = 'partially_delivered';
-      // Status and its checkpoint together, only when the status changes: one atomic statement.
-      const detail = JSON.stringify({ delivered, dead_lettered: dead, total });
-      await sql`
-        with changed as (
-          update events set status = ${status}, updated_at = now()
-          where id = ${eventId} and status <> ${status}
-          returning id
-        )
-        insert into event_checkpoints (event_id, stage, detail)
-        select id, ${status}, ${detail}::jsonb from changed`.execute(db);
+      await settleEventStatusStatement(db, eventId, status, { delivered, dead_lettered: dead, total });
       return status;
     },
   };

@@ -1,12 +1,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sql } from 'kysely';
-import type { ReplayAction } from '../src/db/schema';
-import { eventWorkflowId } from '../src/domain/inboundEvent';
+import type { ReplayAction } from '../src/domain/statuses';
+import { eventWorkflowId } from '../src/domain/workflowIds';
 import { terminalEventTypeFor } from '../src/domain/terminalCallStatus';
 import { persistEvent } from '../src/ingest/persistEvent';
 import { startEventWorkflow, type StartableEvent } from '../src/temporal/startEventWorkflow';
-import { redriveDelivery } from '../src/delivery/redrive';
+import { redriveDelivery } from '../src/operator/redrive';
 import type { ActivityDeps } from './deps';
 
 /** A terminal call from the call log joined with its terminal event, if any. */
@@ -122,7 +122,7 @@ export function replayers(deps: ActivityDeps, client: Client) {
   }
 
   /**
-   * Dead-lettered deliveries go through the operators' redrive path (src/delivery/redrive.ts):
+   * Dead-lettered deliveries go through the operators' redrive path (src/operator/redrive.ts):
    * the same claim, workflow id scheme and attempt budget, so a reconciliation replay and an
    * operator's redrive can never both start one.
    */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { decideTenant, resolutionKeys, type KeyLookup, type ResolutionKey } from '../src/domain/tenantResolution';
+import { stampTenantStatement } from '../src/db/statements/stampTenant';
 import type { ActivityDeps } from './deps';
 import { permanentFailure, FailureType } from './failures';
 import { TenantRouteCache } from './tenantRouteCache';
@@ -69,29 +70,10 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
       if (event.tenant_id !== null && event.tenant_id !== tenantId) {
         return { outcome: 'conflict', reason: 'tenant_changed', detail: { stamped_tenant_id: event.tenant_id, resolved_tenant_id: tenantId, via: decision.via } };
       }
-      const learned = JSON.stringify(
-        keys
-          .filter((k) => k.kind === 'call_id' || k.kind === 'voice_session_id')
-          .map((k) => ({ id: `rte_learned_${eventId}_${k.kind}`, partner_id: event.partner_id, tenant_id: tenantId, kind: k.kind, value: k.value })),
-      );
-      const detail = JSON.stringify({ tenant_id: tenantId, via: decision.via });
-      // Stamp, checkpoint and learned routes in ONE statement: atomic, one round trip.
-      await sql`
-        with stamped as (
-          -- Only the first resolution stamps (and checkpoints): a repeat of it writes nothing new.
-          update events set tenant_id = ${tenantId}, status = 'tenant_resolved', updated_at = now()
-          where id = ${eventId} and tenant_id is null
-          returning id
-        ),
-        checkpoint as (
-          insert into event_checkpoints (event_id, stage, detail)
-          select id, 'tenant_resolved', ${detail}::jsonb from stamped
-          returning 1
-        )
-        insert into tenant_routes (id, partner_id, tenant_id, kind, value)
-        select r.id, r.partner_id, r.tenant_id, r.kind, r.value
-        from jsonb_to_recordset(${learned}::jsonb) as r(id text, partner_id text, tenant_id text, kind text, value text)
-        on conflict do nothing`.execute(db);
+      const learned = keys
+        .filter((k): k is ResolutionKey & { kind: 'call_id' | 'voice_session_id' } => k.kind === 'call_id' || k.kind === 'voice_session_id')
+        .map((k) => ({ id: `rte_learned_${eventId}_${k.kind}`, partner_id: event.partner_id, tenant_id: tenantId, kind: k.kind, value: k.value }));
+      await stampTenantStatement(db, { eventId, tenantId, detail: { tenant_id: tenantId, via: decision.via }, learned });
       logger.debug({ event_id: eventId, tenant_id: tenantId, via: decision.via }, 'tenant resolved');
       return { outcome: 'resolved', tenantId, via: decision.via };
     },

@@ -6,10 +6,10 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DeliveryStatus } from '../src/temporal/searchAttributes';
+import { DeliveryStatusKey } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
-import type { DeliveryWorkflowInput, DeliveryWorkflowResult } from './types';
+import type { DeliveryWorkflow, DeliveryWorkflowInput, DeliveryWorkflowResult, Implements } from './types';
 
 const { markDeadLettered, settleEventStatus } = databaseSteps;
 
@@ -26,7 +26,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   const setStatus = (next: string) => {
     if (next === status) return;
     status = next;
-    upsertSearchAttributes([{ key: DeliveryStatus, value: next }]);
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value: next }]);
   };
   setCurrentDetails(`delivering event ${input.eventId} to ${input.destination} (endpoint ${input.endpointId})`);
 
@@ -95,3 +95,6 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   );
   return result;
 }
+
+/** Clients start this workflow typed by DeliveryWorkflow (./types): this fails to compile if the two drift. */
+export type DeliveryWorkflowImplements = Implements<typeof deliveryWorkflow, DeliveryWorkflow>;

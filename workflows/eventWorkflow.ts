@@ -9,14 +9,14 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from '../src/temporal/searchAttributes';
+import { DeliveryStatusKey, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
 import { deliveryWorkflow } from './deliveryWorkflow';
 import { continuationBudget } from './handoverBudget';
 import type { Activities } from '../activities';
 import type { PlannedDelivery } from '../activities/planDeliveries';
-import type { DeliveryContinuation, EventWorkflowInput, EventWorkflowResult } from './types';
+import type { DeliveryContinuation, EventWorkflow, EventWorkflowInput, EventWorkflowResult, Implements } from './types';
 
 /**
  * One workflow per event, id `{partner}:{call_id}:{event}` (a release of a quarantined event runs
@@ -31,14 +31,14 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
   const routed = input.forcedTenantId ? await planRelease(input, input.forcedTenantId) : await resolveTenantOrQuarantine(input);
   if (routed.tenantId === undefined) {
-    upsertSearchAttributes([{ key: DeliveryStatus, value: 'quarantined' }]);
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value: 'quarantined' }]);
     setCurrentDetails(`quarantined: ${routed.reason}`);
     return { status: 'quarantined', reason: routed.reason, deliveries: [] };
   }
   const { tenantId, planned } = routed;
   upsertSearchAttributes([
     { key: TenantId, value: tenantId },
-    { key: DeliveryStatus, value: 'delivering' },
+    { key: DeliveryStatusKey, value: 'delivering' },
   ]);
   setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
 
@@ -54,7 +54,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
   );
 
   const status = await databaseSteps.settleEventStatus.executeWithOptions(summarised('Settle the event status'), [input.eventId]);
-  upsertSearchAttributes([{ key: DeliveryStatus, value: status }]);
+  upsertSearchAttributes([{ key: DeliveryStatusKey, value: status }]);
   setCurrentDetails(`${status}: ${outcomes.filter((o) => o.status === 'delivered').length}/${outcomes.length} delivered`);
   log.info('event settled', { eventId: input.eventId, status });
   return { status, tenantId, deliveries: outcomes };
@@ -119,13 +119,13 @@ async function handOver(p: PlannedDelivery, input: EventWorkflowInput, tenantId:
     staticDetails: `delivery ${p.deliveryId}, endpoint ${p.endpointId}, event ${input.eventId}`,
     // A redrive or an operator may outlive the parent's interest; the delivery finishes on its own.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: [
-      { key: PartnerId, value: input.partnerId },
-      { key: TenantId, value: tenantId },
-      { key: CallId, value: input.callId },
-      { key: EventType, value: input.eventType },
-      { key: DeliveryStatus, value: 'delivering' },
-    ],
+    typedSearchAttributes: workflowSearchAttributes({
+      partnerId: input.partnerId,
+      tenantId,
+      callId: input.callId,
+      eventType: input.eventType,
+      deliveryStatus: 'delivering',
+    }),
   });
 }
 
@@ -176,3 +176,6 @@ async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<Rou
     await sleep(Math.min(input.policy.tenantPollMs, remaining), { summary: 'wait for the routing map to catch up' });
   }
 }
+
+/** Clients start this workflow typed by EventWorkflow (./types): this fails to compile if the two drift. */
+export type EventWorkflowImplements = Implements<typeof eventWorkflow, EventWorkflow>;

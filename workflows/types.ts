@@ -54,3 +54,15 @@ export interface DeliveryWorkflowResult {
   attempts: number;
   reason?: string;
 }
+
+/**
+ * The signatures clients start these workflows by (`client.workflow.start<EventWorkflow>(…)`).
+ * Clients type their starts with these rather than `typeof eventWorkflow`: importing the workflow
+ * modules would close an import cycle (workflows → activity types → reconciliation replay →
+ * workflow starts → workflows). Each workflow module checks at compile time that it matches.
+ */
+export type EventWorkflow = (input: EventWorkflowInput) => Promise<EventWorkflowResult>;
+export type DeliveryWorkflow = (input: DeliveryWorkflowInput) => Promise<DeliveryWorkflowResult>;
+
+/** Compiles only when `Implementation` can stand in for `Signature`. */
+export type Implements<Implementation extends Signature, Signature> = Implementation;

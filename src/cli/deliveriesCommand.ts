@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import type { DeliveryStatus } from '../db/schema';
-import { listDeliveries } from '../delivery/eventView';
-import { findRedrivable, redriveDelivery, redriveMatching, type RedriveOutcome } from '../delivery/redrive';
+import type { DeliveryStatus } from '../domain/statuses';
+import { listDeliveries } from '../operator/eventView';
+import { findRedrivable, redriveDelivery, redriveMatching, type RedriveOutcome } from '../operator/redrive';
 import { CliExitError } from './cliError';
 import { printJson, printTable } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { loadEventView } from '../delivery/eventView';
+import { loadEventView } from '../operator/eventView';
 import type { Database } from '../db/schema';
+import { parseWorkflowId } from '../domain/workflowIds';
 import { CliExitError } from './cliError';
 import { printJson, printTable, type CliIO } from './io';
 import { withOperator, type CliEnvironment } from './operatorContext';
@@ -11,13 +12,15 @@ import { withOperator, type CliEnvironment } from './operatorContext';
  * delivery workflow id (also `…:redrive:n`) as copied from the Temporal UI.
  */
 export async function resolveEventId(db: Kysely<Database>, ref: string): Promise<string | undefined> {
+  const parsed = parseWorkflowId(ref);
+  const unreleased = parsed.kind === 'release' ? parsed.eventWorkflowId : ref;
   const byEvent = await db
     .selectFrom('events')
     .select('id')
-    .where((eb) => eb.or([eb('id', '=', ref), eb('workflow_id', '=', ref), eb('workflow_id', '=', ref.replace(/:release$/, ''))]))
+    .where((eb) => eb.or([eb('id', '=', ref), eb('workflow_id', '=', ref), eb('workflow_id', '=', unreleased)]))
     .executeTakeFirst();
   if (byEvent) return byEvent.id;
-  const base = ref.replace(/:redrive:\d+$/, '');
+  const base = parsed.kind === 'redrive' ? parsed.deliveryWorkflowId : ref;
   const byDelivery = await db
     .selectFrom('deliveries')
     .select('event_id')

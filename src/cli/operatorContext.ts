@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import type { CliIO } from './io';
 import { resolveOperatorTarget } from './operatorTarget';
+import type { OperatorServices } from '../services';
 
 /**
  * What operator commands run against: the server's own configuration (DATABASE_URL,
@@ -52,7 +53,7 @@ export class OperatorContext {
   }
 
   /** The shape the domain functions (redrive, quarantine review, reconciliation) take. */
-  async domainDeps() {
+  async domainDeps(): Promise<OperatorServices> {
     return { db: this.db, temporal: await this.temporal(), config: this.config, logger: this.logger };
   }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { QuarantineStatus } from '../db/schema';
-import { discardQuarantined, listQuarantine, releaseQuarantined } from '../delivery/quarantineReview';
+import type { QuarantineStatus } from '../domain/statuses';
+import { discardQuarantined, listQuarantine, releaseQuarantined } from '../operator/quarantineReview';
 import { CliExitError } from './cliError';
 import { parseLimit } from './options';
 import { printJson, printTable } from './io';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyScope } from '../db/schema';
+import type { ApiKeyScope } from '../domain/statuses';
 
 /**
  * API keys are shown once and stored as SHA-256 hashes: the keys carry 32 random bytes, so a fast

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PLAN_ONCE, preparingClient } from './preparedStatements';
+import { allowPreparedStatements, PLAN_ONCE } from './preparedStatements';
 import type { Database } from './schema';
 
 // Postgres bigint (bigserial ids, count(*)) arrives as a string by default; keep it that way for
@@ -14,7 +14,6 @@ export interface DbHandle {
 
 export function connectDatabase(url: string, poolSize = 10, onConnectionError?: (err: Error) => void, preparedStatements = true): DbHandle {
   const pool = new pg.Pool({
-    Client: preparingClient(preparedStatements),
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: 5_000,
@@ -34,6 +33,7 @@ export function connectDatabase(url: string, poolSize = 10, onConnectionError?: 
   // The same loss on an idle client reaches the pool too; the client listener above has logged it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (preparedStatements) allowPreparedStatements(db, pool);
   return {
     db,
     pool,

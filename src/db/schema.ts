@@ -1,6 +1,7 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ApiKeyScope, CircuitState, DeliveryStatus, EventStatus, QuarantineStatus, ReplayAction, RouteKind } from '../domain/statuses';
 
-/** Kysely's view of the tables created by ./migrations. Keep the two in step. */
+/** Kysely's view of the tables created by ./migrations. test/integration/schemaTypes.test.ts checks the two agree (tables, columns, nullability). */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -32,8 +33,6 @@ export interface TenantsTable {
   deleted_at: NullableTimestamp;
 }
 
-export type ApiKeyScope = 'partner' | 'tenant';
-
 export interface ApiKeysTable {
   id: string;
   scope: ApiKeyScope;
@@ -45,8 +44,6 @@ export interface ApiKeysTable {
   revoked_at: NullableTimestamp;
 }
 
-export type RouteKind = 'crm_account_id' | 'partner_tenant_ref' | 'call_id' | 'voice_session_id';
-
 export interface TenantRoutesTable {
   id: string;
   partner_id: string;
@@ -55,8 +52,6 @@ export interface TenantRoutesTable {
   value: string;
   created_at: Timestamp;
 }
-
-export type CircuitState = 'closed' | 'open' | 'half_open';
 
 export interface EndpointsTable {
   id: string;
@@ -83,17 +78,6 @@ export interface EndpointRateWindowsTable {
   window_start: ColumnType<string, number | string, number | string>;
   sent: number;
 }
-
-export type EventStatus =
-  | 'received'
-  | 'tenant_resolved'
-  | 'delivering'
-  | 'delivered'
-  | 'partially_delivered'
-  | 'dead_lettered'
-  | 'quarantined'
-  | 'no_subscribers'
-  | 'discarded';
 
 export interface EventsTable {
   id: string;
@@ -145,8 +129,6 @@ export interface EventCheckpointsTable {
   at: Timestamp;
 }
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead_lettered' | 'waiting_circuit';
-
 export interface DeliveriesTable {
   id: string;
   event_id: string;
@@ -176,8 +158,6 @@ export interface DeliveryAttemptsTable {
   response_body: string | null;
   error: string | null;
 }
-
-export type QuarantineStatus = 'open' | 'released' | 'discarded';
 
 export interface QuarantineTable {
   id: string;
@@ -222,8 +202,6 @@ export interface ReconciliationRunsTable {
   continued_as_new: Generated<number>;
   error: string | null;
 }
-
-export type ReplayAction = 'synthesized' | 'started' | 'restarted' | 'redriven';
 
 export interface ReconciliationReplaysTable {
   id: Generated<string>;
@@ -285,7 +263,4 @@ export interface Database {
 export type Partner = Selectable<PartnersTable>;
 export type Tenant = Selectable<TenantsTable>;
 export type Endpoint = Selectable<EndpointsTable>;
-export type EventRow = Selectable<EventsTable>;
-export type NewEventRow = Insertable<EventsTable>;
 export type Delivery = Selectable<DeliveriesTable>;
-export type DeliveryUpdate = Updateable<DeliveriesTable>;

@@ -1,4 +1,4 @@
-import type { CircuitState } from '../db/schema';
+import type { CircuitState } from './statuses';
 
 /**
  * Per-endpoint circuit breaker rules, pure so the transitions are unit-tested. The state lives on

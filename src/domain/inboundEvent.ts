@@ -52,8 +52,3 @@ export type InboundEvent = z.infer<typeof InboundEventSchema>;
 export function dedupeCallId(e: InboundEvent): string {
   return (e.call_id ?? e.id)!;
 }
-
-/** `{partner_id}:{call_id}:{event}` — the call_id:event key, scoped by partner. */
-export function eventWorkflowId(partnerId: string, callId: string, eventType: string): string {
-  return `${partnerId}:${callId}:${eventType}`;
-}

@@ -1,4 +1,4 @@
-import type { RouteKind } from '../db/schema';
+import type { RouteKind } from './statuses';
 
 /**
  * The tenant-resolution rule, kept pure so it can be tested exhaustively: every key an event

@@ -1,4 +1,4 @@
-import type { EventStatus } from '../db/schema';
+import type { EventStatus } from './statuses';
 
 /**
  * How reconciliation judges one terminal call from the call log against what Switchboard

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import { preparedAs } from '../db/preparedStatements';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { persistEventsStatement, type PersistEventsRow } from '../db/statements/persistEvents';
 import { ValidationError } from '../errors';
 import { newId } from '../ids';
 
@@ -34,9 +34,6 @@ export interface PersistResult {
   duplicate: boolean;
   workflowStarted: boolean;
 }
-
-/** How long a claim on an outbox row (by a relay, or a caller starting it itself) lasts. */
-export const START_CLAIM_SECONDS = 15;
 
 /**
  * The event row is the outbox entry too (`workflow_started_at` null): a relay starts its workflow.
@@ -89,91 +86,24 @@ function payloadUnlessBody(input: PersistInput): string | null {
   return json === input.receipt.body ? null : json;
 }
 
-interface StatementRow {
-  ord: string;
-  id: string;
-  workflow_id: string;
-  inserted: boolean;
-  workflow_started: boolean;
-}
-
-async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ input: PersistInput; eventId: string }>): Promise<StatementRow[]> {
+async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ input: PersistInput; eventId: string }>): Promise<PersistEventsRow[]> {
   const column = <T>(pick: (i: PersistInput, eventId: string) => T): T[] => batch.map((b) => pick(b.input, b.eventId));
-  // Prepared once per connection: planning this statement costs more than running it. Its text
-  // is constant (inputs travel as arrays, one per column), whatever the batch size.
-  const { rows } = await sql<StatementRow>`${preparedAs('persist_events')}
-    with input as (
-      select * from unnest(
-        ${column((_, id) => id)}::text[], ${column((i) => i.partnerId)}::text[], ${column((i) => i.callId)}::text[],
-        ${column((i) => i.eventType)}::text[], ${column((i) => i.terminal)}::boolean[], ${column((i) => i.voiceSessionId)}::text[],
-        ${column((i) => i.occurredAt)}::timestamptz[], ${column(payloadUnlessBody)}::text[],
-        ${column((i) => i.source)}::text[], ${column((i) => i.workflowId)}::text[], ${column((i) => Boolean(i.claimStart))}::boolean[],
-        ${column((i) => i.receipt.sourceIp)}::text[], ${column((i) => JSON.stringify(i.receipt.headers))}::text[], ${column((i) => i.receipt.body)}::text[]
-      ) with ordinality as t(id, partner_id, call_id, event_type, terminal, voice_session_id, occurred_at, payload, source,
-                             workflow_id, claim_start, source_ip, headers, body, ord)
-    ),
-    ins as (
-      insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
-                          occurred_at, payload, source, workflow_id, start_claimed_until)
-      -- The caller starts the workflow itself right after (reconciliation): the row is born
-      -- claimed so a relay does not race it. Ingest leaves it to the relays.
-      select id, partner_id, call_id, event_type, terminal, null, voice_session_id, occurred_at, coalesce(payload, body)::jsonb, source, workflow_id,
-             case when claim_start then now() + make_interval(secs => ${START_CLAIM_SECONDS}) end
-      from input order by ord
-      on conflict on constraint events_dedupe_key do nothing
-      returning id, partner_id, call_id, event_type, terminal, occurred_at, workflow_id
-    ),
-    ev as (
-      -- A data-modifying CTE's rows are invisible to the rest of the statement: new rows come
-      -- from RETURNING, older ones from the table. An input whose event was inserted by an
-      -- earlier input of this batch finds neither, and is taken again by the next statement.
-      select input.ord, coalesce(own.id, old.id) as id, coalesce(own.workflow_id, old.workflow_id) as workflow_id,
-             own.id is not null as inserted, coalesce(old.workflow_started_at is not null, false) as workflow_started
-      from input
-      left join ins own on own.id = input.id
-      -- A lookup per input that inserted nothing, by the unique key. LATERAL with LIMIT (which
-      -- the planner cannot flatten into a join) keeps it an index probe per input whatever the
-      -- statistics said when the statement was prepared: as a join, a plan prepared while the
-      -- table was still empty hash-joined a scan of every event, on every statement, for good.
-      left join lateral (
-        select e.id, e.workflow_id, e.workflow_started_at from events e
-        where own.id is null
-          and e.partner_id = input.partner_id and e.call_id = input.call_id and e.event_type = input.event_type
-        limit 1
-      ) old on true
-      where coalesce(own.id, old.id) is not null
-    ),
-    receipt as (
-      insert into receipts (partner_id, event_id, duplicate, source_ip, headers, body)
-      select input.partner_id, ev.id, not ev.inserted, input.source_ip, input.headers::jsonb, input.body
-      from input join ev using (ord)
-    ),
-    received as (
-      -- The first checkpoint, stamped in the same statement as the event itself.
-      insert into event_checkpoints (event_id, stage, detail, at)
-      select ins.id, 'received', jsonb_build_object('source', input.source), now()
-      from ins join input using (id)
-    ),
-    latest as (
-      -- One row per call (an upsert may not touch a row twice): its latest new event, and whether
-      -- any new one was terminal. Of equal occurred_at the first received wins, as one by one.
-      select distinct on (ins.partner_id, ins.call_id) ins.partner_id, ins.call_id, ins.event_type, ins.id, ins.occurred_at,
-             bool_or(ins.terminal) over (partition by ins.partner_id, ins.call_id) as terminal
-      from ins join input using (id)
-      order by ins.partner_id, ins.call_id, ins.occurred_at desc, input.ord
-    ),
-    call_state as (
-      insert into call_states as cs (partner_id, call_id, last_event_type, last_event_id, last_occurred_at, terminal)
-      select partner_id, call_id, event_type, id, occurred_at, terminal from latest
-      on conflict (partner_id, call_id) do update set
-        last_event_type = case when excluded.last_occurred_at > cs.last_occurred_at then excluded.last_event_type else cs.last_event_type end,
-        last_event_id = case when excluded.last_occurred_at > cs.last_occurred_at then excluded.last_event_id else cs.last_event_id end,
-        last_occurred_at = greatest(cs.last_occurred_at, excluded.last_occurred_at),
-        terminal = cs.terminal or excluded.terminal,
-        updated_at = now()
-    )
-    select ord, id, workflow_id, inserted, workflow_started from ev`.execute(db);
-  return rows;
+  return persistEventsStatement(db, {
+    id: column((_, id) => id),
+    partnerId: column((i) => i.partnerId),
+    callId: column((i) => i.callId),
+    eventType: column((i) => i.eventType),
+    terminal: column((i) => i.terminal),
+    voiceSessionId: column((i) => i.voiceSessionId),
+    occurredAt: column((i) => i.occurredAt),
+    payload: column(payloadUnlessBody),
+    source: column((i) => i.source),
+    workflowId: column((i) => i.workflowId),
+    claimStart: column((i) => Boolean(i.claimStart)),
+    sourceIp: column((i) => i.receipt.sourceIp),
+    headers: column((i) => JSON.stringify(i.receipt.headers)),
+    body: column((i) => i.receipt.body),
+  });
 }
 
 /**

@@ -1,18 +1,7 @@
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
 import type { reconciliationWorkflow } from '../../workflows/reconciliationWorkflow';
-import type { Config } from '../config';
-import type { Database } from '../db/schema';
 import { UnavailableError, ValidationError } from '../errors';
 import { newId } from '../ids';
-import type { Logger } from '../logger';
-
-export interface StartReconciliationDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
+import type { OperatorServices } from '../services';
 
 export interface StartedReconciliation {
   id: string;
@@ -29,7 +18,7 @@ export interface StartedReconciliation {
  * against the caller's scope; null means every partner.
  */
 export async function startReconciliation(
-  deps: StartReconciliationDeps,
+  deps: OperatorServices,
   input: { from: string; to: string; partnerId: string | null },
 ): Promise<StartedReconciliation> {
   const { db, config, logger } = deps;

@@ -1,13 +1,10 @@
 import type { Request } from 'express';
 import { constantTimeEqual, hashApiKey } from '../crypto/apiKeys';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import type { Principal } from '../domain/principal';
 import type { AppContext } from './context';
 
-/** Who is calling, derived from `Authorization: Bearer <key>`. */
-export type Principal =
-  | { kind: 'admin' }
-  | { kind: 'partner'; partnerId: string; keyId: string }
-  | { kind: 'tenant'; partnerId: string; tenantId: string; keyId: string };
+export type { Principal };
 
 export type AuthRequirement = 'none' | 'admin' | 'partner' | 'tenant' | 'partner_or_tenant' | 'any';
 

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { deliveryWorkflow } from '../../workflows/deliveryWorkflow';
+import type { DeliveryWorkflow } from '../../workflows/types';
 import type { Config } from '../config';
 import { destinationLabel } from '../domain/destination';
 import { eventPolicy } from './eventPolicy';
-import { CallId, DeliveryStatus, EventType, PartnerId, TenantId } from './searchAttributes';
+import { workflowSearchAttributes } from './searchAttributes';
 
 /**
  * Starts a standalone deliveryWorkflow (redrive, endpoint test, reconciliation replay): the same
@@ -31,7 +31,7 @@ export interface DeliveryStart {
 export async function startDeliveryWorkflow(client: Client, config: Config, s: DeliveryStart): Promise<void> {
   const policy = eventPolicy(config);
   const destination = destinationLabel(s.endpointUrl);
-  await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+  await client.workflow.start<DeliveryWorkflow>('deliveryWorkflow', {
     taskQueue: config.temporal.taskQueue,
     workflowId: s.workflowId,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -48,12 +48,6 @@ export async function startDeliveryWorkflow(client: Client, config: Config, s: D
     ],
     staticSummary: `${s.purpose}: deliver ${s.eventType} to ${destination}`,
     staticDetails: s.details,
-    typedSearchAttributes: [
-      { key: PartnerId, value: s.partnerId },
-      { key: TenantId, value: s.tenantId },
-      { key: CallId, value: s.callId },
-      { key: EventType, value: s.eventType },
-      { key: DeliveryStatus, value: 'delivering' },
-    ],
+    typedSearchAttributes: workflowSearchAttributes({ partnerId: s.partnerId, tenantId: s.tenantId, callId: s.callId, eventType: s.eventType, deliveryStatus: 'delivering' }),
   });
 }

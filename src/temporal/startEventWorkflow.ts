@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
-import type { eventWorkflow } from '../../workflows/eventWorkflow';
+import type { EventWorkflow } from '../../workflows/types';
 import { eventPolicy } from './eventPolicy';
-import { CallId, EventType, PartnerId } from './searchAttributes';
+import { releaseWorkflowId } from '../domain/workflowIds';
+import { workflowSearchAttributes } from './searchAttributes';
 
 export interface StartableEvent {
   id: string;
@@ -27,6 +28,11 @@ export interface StartEventWorkflowOptions {
    * outbox relay); the server falls back to the task queue when that worker has no free slot.
    */
   eager?: boolean;
+  /**
+   * A quarantined event released to a tenant: it runs again under its release id with the tenant
+   * forced, at the default priority (the first run stays in history as the quarantine record).
+   */
+  release?: { tenantId: string; quarantineId: string };
 }
 
 /**
@@ -40,10 +46,11 @@ export async function startEventWorkflow(
   event: StartableEvent,
   opts: StartEventWorkflowOptions = {},
 ): Promise<{ started: boolean; eagerlyStarted?: boolean }> {
+  const { release } = opts;
   try {
-    const handle = await client.workflow.start<typeof eventWorkflow>('eventWorkflow', {
+    const handle = await client.workflow.start<EventWorkflow>('eventWorkflow', {
       taskQueue: config.temporal.taskQueue,
-      workflowId: event.workflow_id,
+      workflowId: release ? releaseWorkflowId(event.workflow_id) : event.workflow_id,
       workflowIdReusePolicy: opts.reusePolicy ?? WorkflowIdReusePolicy.REJECT_DUPLICATE,
       ...(opts.eager ? { requestEagerStart: true } : {}),
       args: [
@@ -53,16 +60,25 @@ export async function startEventWorkflow(
           callId: event.call_id,
           eventType: event.event_type,
           policy: eventPolicy(config),
+          ...(release ? { forcedTenantId: release.tenantId } : {}),
         },
       ],
-      typedSearchAttributes: [
-        { key: PartnerId, value: event.partner_id },
-        { key: CallId, value: event.call_id },
-        { key: EventType, value: event.event_type },
-      ],
-      staticSummary: `${event.event_type} for call ${event.call_id}`,
-      staticDetails: `event ${event.id} from partner ${event.partner_id}`,
-      priority: { priorityKey: event.terminal ? 1 : 3 },
+      typedSearchAttributes: workflowSearchAttributes({
+        partnerId: event.partner_id,
+        tenantId: release?.tenantId,
+        callId: event.call_id,
+        eventType: event.event_type,
+      }),
+      ...(release
+        ? {
+            staticSummary: `Released ${event.event_type} for call ${event.call_id} to tenant ${release.tenantId}`,
+            staticDetails: `event ${event.id} released from quarantine ${release.quarantineId}`,
+          }
+        : {
+            staticSummary: `${event.event_type} for call ${event.call_id}`,
+            staticDetails: `event ${event.id} from partner ${event.partner_id}`,
+            priority: { priorityKey: event.terminal ? 1 : 3 },
+          }),
     });
     return { started: true, eagerlyStarted: handle.eagerlyStarted };
   } catch (err) {

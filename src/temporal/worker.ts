@@ -1,18 +1,13 @@
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities';
 import { createDeliveryAgent } from '../net/webhookHttpClient';
-import type { Config } from '../config';
-import type { SecretBox } from '../crypto/secretBox';
-import type { Database } from '../db/schema';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import { OutboxListener } from '../ingest/outboxSignal';
-import { WorkflowStarter } from '../ingest/workflowStarter';
+import { OutboxRelay } from '../outbox/relay';
+import { OutboxListener } from '../outbox/signal';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
+import type { Services } from '../services';
 
 const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -26,14 +21,6 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
-
-export interface WorkerDeps {
-  config: Config;
-  db: Kysely<Database>;
-  secretBox: SecretBox;
-  logger: Logger;
-  metrics: Metrics;
-}
 
 export interface RunningWorker {
   worker: Worker;
@@ -59,7 +46,7 @@ export interface StartWorkerOptions {
   relay?: boolean;
 }
 
-export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
+export async function startWorker(deps: Services, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
   installTemporalRuntime(logger, opts.sdkMetricsAddress);
   const connection = await connectWorkerConnection(config.temporal);
@@ -104,13 +91,13 @@ export async function startWorker(deps: WorkerDeps, opts: StartWorkerOptions = {
 }
 
 /** The outbox relay: woken by ingest's notifications, polling as a fallback. */
-function startOutboxRelay(deps: WorkerDeps, client: Client): { stop(): Promise<void> } {
-  const starter = new WorkflowStarter(deps.db, client, deps.config, deps.logger, deps.metrics);
-  starter.startRelay();
-  const listener = new OutboxListener(deps.config.database.url!, () => starter.kick(), deps.logger);
+function startOutboxRelay(deps: Services, client: Client): { stop(): Promise<void> } {
+  const relay = new OutboxRelay(deps.db, client, deps.config, deps.logger, deps.metrics);
+  relay.startRelay();
+  const listener = new OutboxListener(deps.config.database.url!, () => relay.kick(), deps.logger);
   listener.start();
   let stopping: Promise<void> | undefined;
   return {
-    stop: () => (stopping ??= Promise.all([listener.close(), starter.stop()]).then(() => undefined)),
+    stop: () => (stopping ??= Promise.all([listener.close(), relay.stop()]).then(() => undefined)),
   };
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Tenant } from '../db/schema';
 import { NotFoundError, ValidationError } from '../errors';
-import type { Principal } from '../server/auth';
+import type { Principal } from '../domain/principal';
 
 /**
  * Scope boundaries for tenancy resources. Anything outside the caller's reach is answered exactly

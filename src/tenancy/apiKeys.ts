@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
-import type { ApiKeyScope, Database } from '../db/schema';
+import type { Database } from '../db/schema';
+import type { ApiKeyScope } from '../domain/statuses';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
-import type { Principal } from '../server/auth';
+import type { Principal } from '../domain/principal';
 
 const COLUMNS = ['id', 'scope', 'partner_id', 'tenant_id', 'prefix', 'created_at', 'revoked_at'] as const;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteKind } from '../db/schema';
+import type { RouteKind } from '../domain/statuses';
 import { Identifier, iso, Timestamp } from './wireCommon';
 
 /** The identifiers an inbound event may carry that map it to a tenant. */

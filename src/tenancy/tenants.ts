@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
-import type { Database, RouteKind, Tenant } from '../db/schema';
+import type { Database, Tenant } from '../db/schema';
+import type { RouteKind } from '../domain/statuses';
 import { ConflictError } from '../errors';
 import { newId } from '../ids';
 

@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config';
 import type { Database, Endpoint } from '../db/schema';
-import { eventWorkflowId } from '../domain/inboundEvent';
-import { UnavailableError } from '../errors';
+import { endpointWorkflowId, eventWorkflowId } from '../domain/workflowIds';
 import { newId } from '../ids';
 import { startDeliveryWorkflow } from '../temporal/startDeliveryWorkflow';
+import { startOrCompensate } from '../temporal/startOrCompensate';
 
 export const TEST_EVENT_TYPE = 'switchboard.test';
 
@@ -28,7 +28,7 @@ export async function sendTestEvent(
   const deliveryId = newId('dlv');
   const callId = `test_${eventId}`;
   const eventWfId = eventWorkflowId(endpoint.partner_id, callId, TEST_EVENT_TYPE);
-  const workflowId = `${eventWfId}:${endpoint.id}`;
+  const workflowId = endpointWorkflowId(eventWfId, endpoint.id);
   const now = new Date();
 
   await db.transaction().execute(async (trx) => {
@@ -58,29 +58,31 @@ export async function sendTestEvent(
       .execute();
   });
 
-  try {
-    await startDeliveryWorkflow(temporal, config, {
-      workflowId,
-      deliveryId,
-      eventId,
-      endpointId: endpoint.id,
-      endpointUrl: endpoint.url,
-      maxAttempts: endpoint.max_attempts,
-      attemptBase: 0,
-      partnerId: endpoint.partner_id,
-      tenantId: endpoint.tenant_id,
-      callId,
-      eventType: TEST_EVENT_TYPE,
-      purpose: 'Endpoint test',
-    });
-  } catch (err) {
+  await startOrCompensate({
+    start: () =>
+      startDeliveryWorkflow(temporal, config, {
+        workflowId,
+        deliveryId,
+        eventId,
+        endpointId: endpoint.id,
+        endpointUrl: endpoint.url,
+        maxAttempts: endpoint.max_attempts,
+        attemptBase: 0,
+        partnerId: endpoint.partner_id,
+        tenantId: endpoint.tenant_id,
+        callId,
+        eventType: TEST_EVENT_TYPE,
+        purpose: 'Endpoint test',
+      }),
     // Nothing will ever deliver it: say so in the record rather than leave it "delivering".
-    const reason = `could not start the delivery workflow: ${(err as Error).message}`;
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('deliveries').set({ status: 'dead_lettered', dead_letter_reason: reason, updated_at: sql`now()` }).where('id', '=', deliveryId).execute();
-      await trx.updateTable('events').set({ status: 'dead_lettered', updated_at: sql`now()` }).where('id', '=', eventId).execute();
-    });
-    throw new UnavailableError('Temporal is unavailable; the test event was not sent, retry later');
-  }
+    compensate: async (err) => {
+      const reason = `could not start the delivery workflow: ${err.message}`;
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('deliveries').set({ status: 'dead_lettered', dead_letter_reason: reason, updated_at: sql`now()` }).where('id', '=', deliveryId).execute();
+        await trx.updateTable('events').set({ status: 'dead_lettered', updated_at: sql`now()` }).where('id', '=', eventId).execute();
+      });
+    },
+    unavailable: 'Temporal is unavailable; the test event was not sent, retry later',
+  });
   return { event_id: eventId, delivery_id: deliveryId, workflow_id: workflowId };
 }

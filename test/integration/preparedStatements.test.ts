@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { connectDatabase, type DbHandle } from '../../src/db/connect';
-import { preparedAs } from '../../src/db/preparedStatements';
+import { executePrepared } from '../../src/db/preparedStatements';
+import { persistEvent } from '../../src/ingest/persistEvent';
 import { createTestDatabase } from '../support/testStack';
 
-/** A marked statement is prepared once per connection; unmarked ones, or with the option off, never. */
+/** A statement run through executePrepared is prepared once per connection; others, or with the option off, never. */
 describe('named prepared statements', () => {
   let url: string;
   const handles: DbHandle[] = [];
@@ -23,21 +24,21 @@ describe('named prepared statements', () => {
   const prepared = async (db: DbHandle['db']) =>
     (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(db)).rows;
 
-  it('prepares a marked statement under its name, once, and keeps returning the right rows', async () => {
+  it('prepares a statement under its name, once, and keeps returning the right rows', async () => {
     const db = open(true);
     for (const n of [1, 2, 3]) {
-      const { rows } = await sql<{ v: number }>`${preparedAs('probe_value')} select ${n}::int + 1 as v`.execute(db);
+      const rows = await executePrepared(db, 'probe_value', sql<{ v: number }>`select ${n}::int + 1 as v`);
       expect(rows).toEqual([{ v: n + 1 }]);
     }
     await sql`select 1`.execute(db);
     const statements = await prepared(db);
     expect(statements.map((s) => s.name)).toEqual(['probe_value']);
-    expect(statements[0]!.statement).toMatch(/^\/\* prepared:probe_value \*\/\s+select \$1::int \+ 1 as v$/);
+    expect(statements[0]!.statement).toBe('select $1::int + 1 as v');
   });
 
   it('runs the same statement unnamed when DATABASE_PREPARED_STATEMENTS is off', async () => {
     const db = open(false);
-    const { rows } = await sql<{ v: number }>`${preparedAs('probe_value')} select ${41}::int + 1 as v`.execute(db);
+    const rows = await executePrepared(db, 'probe_value', sql<{ v: number }>`select ${41}::int + 1 as v`);
     expect(rows).toEqual([{ v: 42 }]);
     expect(await prepared(db)).toEqual([]);
   });
@@ -48,7 +49,29 @@ describe('named prepared statements', () => {
     expect(await planMode(open(false))).toBe('auto');
   });
 
-  it('refuses a name that is not a plain identifier', () => {
-    expect(() => preparedAs('x; drop table events')).toThrow(/invalid prepared statement name/);
+  it('runs the ingest statement prepared, as persist_events', async () => {
+    const db = open(true);
+    await sql`insert into partners (id, name) values ('prt_prep', 'P')`.execute(db);
+    const body = JSON.stringify({ event: 'call.started', call_id: 'c-prep' });
+    const stored = await persistEvent(db, {
+      partnerId: 'prt_prep',
+      callId: 'c-prep',
+      eventType: 'call.started',
+      terminal: false,
+      tenantId: null,
+      voiceSessionId: null,
+      occurredAt: '2026-11-30T10:00:00Z',
+      payload: undefined,
+      payloadJson: body,
+      workflowId: 'prt_prep:c-prep:call.started',
+      source: 'partner',
+      receipt: { sourceIp: null, headers: {}, body },
+    });
+    expect(stored.duplicate).toBe(false);
+    expect((await prepared(db)).map((s) => s.name)).toEqual(['persist_events']);
+  });
+
+  it('refuses a name that is not a plain identifier', async () => {
+    await expect(executePrepared(open(true), 'x; drop table events', sql`select 1`)).rejects.toThrow(/invalid prepared statement name/);
   });
 });

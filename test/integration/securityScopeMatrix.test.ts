@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { redriveWorkflowId } from '../../src/delivery/redrive';
-import { releaseWorkflowId } from '../../src/delivery/quarantineReview';
+import { redriveWorkflowId, releaseWorkflowId } from '../../src/domain/workflowIds';
 import { apiAs, type ApiResponse } from '../support/apiClient';
 import { waitForWorkflowResult } from '../support/fixtures';
 import { postEvent } from '../support/inboundSigning';

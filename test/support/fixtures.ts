@@ -1,4 +1,4 @@
-import type { RouteKind } from '../../src/db/schema';
+import type { RouteKind } from '../../src/domain/statuses';
 import { createPartner } from '../../src/tenancy/partners';
 import { insertEndpoint, type EndpointInput } from '../../src/tenancy/endpoints';
 import { createTenant, insertRoute } from '../../src/tenancy/tenants';

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { listDeliveries } from '../../delivery/eventView';
-import { rowScope } from '../../delivery/principalScope';
-import { redriveDelivery, redriveMatching } from '../../delivery/redrive';
+import { listDeliveries } from '../../operator/eventView';
+import { rowScope } from '../../operator/principalScope';
+import { redriveDelivery, redriveMatching } from '../../operator/redrive';
 import { NotFoundError } from '../../errors';
 import { DeliveryId, EndpointId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';

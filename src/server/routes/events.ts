@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { loadEventView } from '../../delivery/eventView';
-import { rowScope } from '../../delivery/principalScope';
+import { loadEventView } from '../../operator/eventView';
+import { rowScope } from '../../operator/principalScope';
 import { NotFoundError } from '../../errors';
 import { EventId } from '../../idSchemas';
 import type { AppContext } from '../context';

@@ -1,7 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { eventTypeInfo } from '../../domain/eventTypes';
-import { dedupeCallId, eventWorkflowId, InboundEventSchema } from '../../domain/inboundEvent';
+import { dedupeCallId, InboundEventSchema } from '../../domain/inboundEvent';
+import { eventWorkflowId } from '../../domain/workflowIds';
 import { AppError, NotFoundError, OverloadedError, RateLimitedError, UnauthorizedError, UnavailableError } from '../../errors';
 import { PartnerId } from '../../idSchemas';
 import { EventWriteBatcher } from '../../ingest/eventWriteBatcher';

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { rowScope } from '../../delivery/principalScope';
-import { discardQuarantined, listQuarantine, releaseQuarantined } from '../../delivery/quarantineReview';
+import { rowScope } from '../../operator/principalScope';
+import { discardQuarantined, listQuarantine, releaseQuarantined } from '../../operator/quarantineReview';
 import { QuarantineId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';

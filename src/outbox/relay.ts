@@ -5,8 +5,8 @@ import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
-import { OutboxDepth } from './outboxDepth';
-import { START_CLAIM_SECONDS } from './persistEvent';
+import { OutboxDepth } from './depth';
+import { START_CLAIM_SECONDS } from './startClaim';
 
 /**
  * One start attempt's deadline. Without it the client's gRPC retries keep a start against a
@@ -26,7 +26,7 @@ const SWEEP_BATCH = 200;
  * and batch the "started" marks. Woken by the ingest notification, and polls as a fallback.
  * If Temporal is down nothing is lost: the rows stay unstarted and the next sweep retries.
  */
-export class WorkflowStarter {
+export class OutboxRelay {
   private readonly inflightIds = new Set<string>();
   private pendingMarks: string[] = [];
   private flushTimer?: NodeJS.Timeout;

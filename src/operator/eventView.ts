@@ -1,6 +1,17 @@
 import type { Kysely } from 'kysely';
-import type { Database, DeliveryStatus } from '../db/schema';
+import type { Database } from '../db/schema';
+import type { DeliveryStatus } from '../domain/statuses';
 import { inScope, type RowScope } from './principalScope';
+
+/** How a delivery ended up where it is, in both the event view and the deliveries list. */
+const DELIVERY_HISTORY_COLUMNS = [
+  'deliveries.dead_letter_reason',
+  'deliveries.redrive_count',
+  'deliveries.workflow_id',
+  'deliveries.created_at',
+  'deliveries.updated_at',
+  'deliveries.delivered_at',
+] as const;
 
 /** One event as an operator reads it: the event, its checkpoint log, its deliveries and every attempt. */
 export async function loadEventView(db: Kysely<Database>, eventId: string, scope: RowScope) {
@@ -25,12 +36,7 @@ export async function loadEventView(db: Kysely<Database>, eventId: string, scope
         'deliveries.last_status_code',
         'deliveries.last_error',
         'deliveries.last_response_body',
-        'deliveries.dead_letter_reason',
-        'deliveries.redrive_count',
-        'deliveries.workflow_id',
-        'deliveries.created_at',
-        'deliveries.updated_at',
-        'deliveries.delivered_at',
+        ...DELIVERY_HISTORY_COLUMNS,
       ])
       .where('deliveries.event_id', '=', eventId)
       .orderBy('deliveries.endpoint_id')
@@ -96,12 +102,7 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
       'deliveries.attempt_count',
       'deliveries.last_status_code',
       'deliveries.last_error',
-      'deliveries.dead_letter_reason',
-      'deliveries.redrive_count',
-      'deliveries.workflow_id',
-      'deliveries.created_at',
-      'deliveries.updated_at',
-      'deliveries.delivered_at',
+      ...DELIVERY_HISTORY_COLUMNS,
     ])
     .orderBy('deliveries.updated_at', 'desc')
     .limit(filter.limit);

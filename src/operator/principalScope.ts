@@ -1,4 +1,4 @@
-import type { Principal } from '../server/auth';
+import type { Principal } from '../domain/principal';
 
 /**
  * Which rows a caller may see: admin everything, a partner its own partner's, a tenant only its

@@ -1,21 +1,12 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sql, type Kysely } from 'kysely';
-import type { eventWorkflow } from '../../workflows/eventWorkflow';
-import type { Config } from '../config';
-import type { Database, QuarantineStatus } from '../db/schema';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
-import type { Logger } from '../logger';
-import { eventPolicy } from '../temporal/eventPolicy';
-import { CallId, EventType, PartnerId, TenantId } from '../temporal/searchAttributes';
+import type { Database } from '../db/schema';
+import type { QuarantineStatus } from '../domain/statuses';
+import { releaseWorkflowId } from '../domain/workflowIds';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { startEventWorkflow } from '../temporal/startEventWorkflow';
+import { startOrCompensate } from '../temporal/startOrCompensate';
 import type { RowScope } from './principalScope';
-
-export interface QuarantineDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
+import type { OperatorServices } from '../services';
 
 export async function listQuarantine(db: Kysely<Database>, scope: RowScope, status: QuarantineStatus | undefined, limit: number) {
   let q = db
@@ -41,17 +32,12 @@ export async function listQuarantine(db: Kysely<Database>, scope: RowScope, stat
   return q.execute();
 }
 
-/** `<event workflow id>:release`: the first run stays in history as the quarantine record. */
-export function releaseWorkflowId(eventWorkflowId: string): string {
-  return `${eventWorkflowId}:release`;
-}
-
 /**
  * Releases a quarantined event to a tenant of the same partner: the row is claimed (open ->
  * released) in one conditional UPDATE, then the event workflow runs again with the tenant forced.
  * If Temporal refuses the start, the claim is given back so the release can be retried.
  */
-export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: string, tenantId: string, scope: RowScope) {
+export async function releaseQuarantined(deps: OperatorServices, quarantineId: string, tenantId: string, scope: RowScope) {
   const { db } = deps;
   const claimed = await db.transaction().execute(async (trx) => {
     let q = trx.selectFrom('quarantine').selectAll().where('id', '=', quarantineId).forUpdate();
@@ -78,7 +64,7 @@ export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: str
       .updateTable('events')
       .set({ tenant_id: tenantId, updated_at: sql`now()` })
       .where('id', '=', item.event_id)
-      .returning(['id', 'partner_id', 'call_id', 'event_type', 'workflow_id'])
+      .returning(['id', 'partner_id', 'call_id', 'event_type', 'terminal', 'workflow_id'])
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('event_checkpoints')
@@ -88,41 +74,18 @@ export async function releaseQuarantined(deps: QuarantineDeps, quarantineId: str
   });
 
   const workflowId = releaseWorkflowId(claimed.workflow_id);
-  try {
-    await deps.temporal.workflow.start<typeof eventWorkflow>('eventWorkflow', {
-      taskQueue: deps.config.temporal.taskQueue,
-      workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        {
-          eventId: claimed.id,
-          partnerId: claimed.partner_id,
-          callId: claimed.call_id,
-          eventType: claimed.event_type,
-          policy: eventPolicy(deps.config),
-          forcedTenantId: tenantId,
-        },
-      ],
-      typedSearchAttributes: [
-        { key: PartnerId, value: claimed.partner_id },
-        { key: TenantId, value: tenantId },
-        { key: CallId, value: claimed.call_id },
-        { key: EventType, value: claimed.event_type },
-      ],
-      staticSummary: `Released ${claimed.event_type} for call ${claimed.call_id} to tenant ${tenantId}`,
-      staticDetails: `event ${claimed.id} released from quarantine ${quarantineId}`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+  await startOrCompensate({
+    start: () => startEventWorkflow(deps.temporal, deps.config, claimed, { release: { tenantId, quarantineId } }),
+    compensate: async (err) => {
       await db
         .updateTable('quarantine')
         .set({ status: 'open', released_tenant_id: null, resolved_at: null })
         .where('id', '=', quarantineId)
         .execute();
-      deps.logger.error({ quarantine_id: quarantineId, err: (err as Error).message }, 'release could not start its workflow');
-      throw new UnavailableError('Temporal is unavailable; the event stays quarantined, try again');
-    }
-  }
+      deps.logger.error({ quarantine_id: quarantineId, err: err.message }, 'release could not start its workflow');
+    },
+    unavailable: 'Temporal is unavailable; the event stays quarantined, try again',
+  });
   deps.logger.info({ quarantine_id: quarantineId, event_id: claimed.id, tenant_id: tenantId, outcome: 'released' }, 'quarantined event released');
   return { id: quarantineId, event_id: claimed.id, status: 'released' as const, tenant_id: tenantId, workflow_id: workflowId };
 }

@@ -1,18 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import type { Config } from '../config';
 import type { Database } from '../db/schema';
-import { UnavailableError } from '../errors';
-import type { Logger } from '../logger';
+import { endpointWorkflowId, redriveWorkflowId } from '../domain/workflowIds';
 import { startDeliveryWorkflow } from '../temporal/startDeliveryWorkflow';
+import { startOrCompensate } from '../temporal/startOrCompensate';
 import type { RowScope } from './principalScope';
-
-export interface RedriveDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
+import type { OperatorServices } from '../services';
 
 export interface RedriveOutcome {
   delivery_id: string;
@@ -22,18 +14,13 @@ export interface RedriveOutcome {
   workflow_id?: string;
 }
 
-/** `<original child id>:redrive:<n>`: readable in the UI, unique per redrive, stable on retry. */
-export function redriveWorkflowId(originalWorkflowId: string, redriveCount: number): string {
-  return `${originalWorkflowId.replace(/:redrive:\d+$/, '')}:redrive:${redriveCount}`;
-}
-
 /**
  * Re-runs one dead-lettered delivery through the same deliveryWorkflow path: same delivery row,
  * same webhook-id (the event id), a fresh attempt budget counted from the current attempt_count.
  * Idempotent: the claim is a conditional UPDATE (`status = 'dead_lettered'`), so a delivery that
  * is already being redriven or was delivered is left alone.
  */
-export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, scope: RowScope): Promise<RedriveOutcome | undefined> {
+export async function redriveDelivery(deps: OperatorServices, deliveryId: string, scope: RowScope): Promise<RedriveOutcome | undefined> {
   const { db } = deps;
   const claimed = await db.transaction().execute(async (trx) => {
     let q = trx
@@ -47,7 +34,7 @@ export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, sco
     if (!row) return undefined;
     const event = await trx.selectFrom('events').select(['id', 'call_id', 'event_type', 'workflow_id']).where('id', '=', row.event_id).executeTakeFirstOrThrow();
     const endpoint = await trx.selectFrom('endpoints').select(['url', 'max_attempts']).where('id', '=', row.endpoint_id).executeTakeFirstOrThrow();
-    const workflowId = redriveWorkflowId(row.workflow_id ?? `${event.workflow_id}:${row.endpoint_id}`, row.redrive_count);
+    const workflowId = redriveWorkflowId(row.workflow_id ?? endpointWorkflowId(event.workflow_id, row.endpoint_id), row.redrive_count);
     await trx
       .insertInto('event_checkpoints')
       .values({ event_id: row.event_id, stage: 'redrive', detail: JSON.stringify({ delivery_id: row.id, workflow_id: workflowId }) })
@@ -65,35 +52,35 @@ export async function redriveDelivery(deps: RedriveDeps, deliveryId: string, sco
   }
 
   const { row, event, endpoint, workflowId } = claimed;
-  try {
-    await startDeliveryWorkflow(deps.temporal, deps.config, {
-      workflowId,
-      deliveryId: row.id,
-      eventId: row.event_id,
-      endpointId: row.endpoint_id,
-      endpointUrl: endpoint.url,
-      maxAttempts: endpoint.max_attempts,
-      attemptBase: row.attempt_count,
-      partnerId: row.partner_id,
-      tenantId: row.tenant_id,
-      callId: event.call_id,
-      eventType: event.event_type,
-      purpose: `Redrive #${row.redrive_count}`,
-      details: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      // Give the claim back so the delivery stays visibly dead-lettered and can be redriven later.
+  await startOrCompensate({
+    start: () =>
+      startDeliveryWorkflow(deps.temporal, deps.config, {
+        workflowId,
+        deliveryId: row.id,
+        eventId: row.event_id,
+        endpointId: row.endpoint_id,
+        endpointUrl: endpoint.url,
+        maxAttempts: endpoint.max_attempts,
+        attemptBase: row.attempt_count,
+        partnerId: row.partner_id,
+        tenantId: row.tenant_id,
+        callId: event.call_id,
+        eventType: event.event_type,
+        purpose: `Redrive #${row.redrive_count}`,
+        details: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
+      }),
+    // Give the claim back so the delivery stays visibly dead-lettered and can be redriven later.
+    compensate: async (err) => {
       await db
         .updateTable('deliveries')
         .set({ status: 'dead_lettered', redrive_count: sql`redrive_count - 1`, dead_letter_reason: 'redrive could not start', updated_at: sql`now()` })
         .where('id', '=', row.id)
         .where('status', '=', 'pending')
         .execute();
-      deps.logger.error({ delivery_id: row.id, err: (err as Error).message }, 'redrive could not start its workflow');
-      throw new UnavailableError('Temporal is unavailable; the delivery stays dead-lettered, try again');
-    }
-  }
+      deps.logger.error({ delivery_id: row.id, err: err.message }, 'redrive could not start its workflow');
+    },
+    unavailable: 'Temporal is unavailable; the delivery stays dead-lettered, try again',
+  });
   deps.logger.info({ delivery_id: row.id, workflow_id: workflowId, outcome: 'redriven' }, 'delivery redriven');
   return { delivery_id: row.id, redriven: true, workflow_id: workflowId };
 }
@@ -119,7 +106,7 @@ export async function findRedrivable(db: Kysely<Database>, filter: BulkRedriveFi
  * `onProgress` is told the total once and then each outcome (the CLI draws a progress bar).
  */
 export async function redriveMatching(
-  deps: RedriveDeps,
+  deps: OperatorServices,
   filter: BulkRedriveFilter,
   scope: RowScope,
   onProgress?: { start?(total: number): void; done?(outcome: RedriveOutcome | undefined): void },
