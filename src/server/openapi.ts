@@ -1,29 +1,14 @@
-import type { z } from 'zod';
 import { ErrorSchema } from './errorBody';
+import type { OperationSpec } from './operationSpec';
 import { jsonSchema } from './openapiSchemas';
 import { standardErrorResponses } from './openapiErrors';
+
 
 /**
  * The OpenAPI 3.1 document, assembled from the route declarations (src/server/route.ts and the
  * hand-registered ingest, health and meta routes) and their zod schemas. There is no hand-written
  * copy to drift: the same list also answers which methods a path allows (405 + Allow).
  */
-export interface OperationSpec {
-  method: string;
-  path: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  /** `none` and `signature` need no API key. */
-  auth: string;
-  params?: z.ZodType;
-  body?: z.ZodType;
-  bodyLimitBytes?: number;
-  query?: z.ZodType;
-  extraHeaders?: Array<{ name: string; description: string; required?: boolean }>;
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-}
-
 const operations: OperationSpec[] = [];
 
 export function registerOperation(spec: OperationSpec): void {

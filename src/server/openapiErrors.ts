@@ -1,4 +1,4 @@
-import type { OperationSpec } from './openapi';
+import type { OperationSpec } from './operationSpec';
 
 /**
  * The error answers an operation can give by its shape alone, so the document lists every status
