@@ -3,7 +3,6 @@ import type { OperationSpec } from './operationSpec';
 import { jsonSchema } from './openapiSchemas';
 import { standardErrorResponses } from './openapiErrors';
 
-
 /**
  * The OpenAPI 3.1 document, assembled from the route declarations (src/server/route.ts and the
  * hand-registered ingest, health and meta routes) and their zod schemas. There is no hand-written
