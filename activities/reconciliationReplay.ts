@@ -37,6 +37,7 @@ export type ReplayOutcome =
  * compare-and-set on deliveries.redrive_count mean a retried activity or a second run starts
  * nothing twice.
  */
+// eslint-disable-next-line max-lines-per-function -- a factory: one small replayer per missing-event kind, sharing the client and the dedupe rules described above
 export function replayers(deps: ActivityDeps, client: Client) {
   const { db, config } = deps;
 

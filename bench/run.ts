@@ -330,6 +330,7 @@ async function runPool<T>(items: T[], concurrency: number, fn: (item: T) => Prom
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- the benchmark script: start the stack, run each scenario in order, write the report; a linear script, not a function with several jobs
 async function main(): Promise<void> {
   const started = Date.now();
   const root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));

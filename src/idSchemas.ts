@@ -29,5 +29,6 @@ export const ReconciliationRunRef = z
   .string()
   .min(1)
   .max(256)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must be a run id (rec_…) or its workflow id, without control characters')
   .meta({ description: 'Run id (`rec_…`) or its workflow id' });

@@ -19,6 +19,7 @@ const { markDeadLettered, settleEventStatus } = databaseSteps;
  * UI, and can be redriven alone. Retries are the activity's RetryPolicy; circuit-open and
  * rate-limit pauses are durable timers here, so they cost no attempt.
  */
+// eslint-disable-next-line max-lines-per-function -- the workflow's whole command sequence (handover, attempt loop, park, settle) in one place, where a change to it is reviewed against docs/versioning.md
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
   let attemptCount = input.attemptBase;
   let result: DeliveryWorkflowResult | undefined;

@@ -10,6 +10,7 @@ import { ProgressBar } from './progress';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'dead_lettered', 'waiting_circuit'];
 
+// eslint-disable-next-line max-lines-per-function -- a table of commander subcommands (options and one small action each)
 export function registerDeliveriesCommands(program: Command, env: CliEnvironment): void {
   const { io } = env;
   const deliveries = program.command('deliveries').description('List and redrive deliveries');

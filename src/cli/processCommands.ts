@@ -12,6 +12,7 @@ import { operatorCliLines } from './operatorCliHint';
 import { onShutdown } from './shutdown';
 import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
 
+// eslint-disable-next-line max-lines-per-function -- a table of commander subcommands (options and one small action each)
 export function registerProcessCommands(program: Command): void {
   program
     .command('start')

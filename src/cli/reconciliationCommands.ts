@@ -12,6 +12,7 @@ async function loadRun(db: Kysely<Database>, id: string) {
   return db.selectFrom('reconciliation_runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+// eslint-disable-next-line max-lines-per-function -- a table of commander subcommands (options and one small action each)
 export function registerReconciliationCommands(program: Command, env: CliEnvironment): void {
   const { io } = env;
 

@@ -41,6 +41,7 @@ export interface StartLocalStackOptions {
   signal?: AbortSignal;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the launcher sequence: each step registers its own stop with the abort signal, so the order and the cleanup must read together
 export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
   const base = loadConfig();
   const log = createLogger(base.logLevel, { component: 'launcher' });

@@ -9,6 +9,7 @@ const identifier = z
   .string()
   .min(1)
   .max(256)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
   .regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 
 export const RuntimeVarsSchema = z

@@ -25,7 +25,7 @@ interface ProtoJson {
 let protojson: ProtoJson | undefined;
 function loadProtoJson(): ProtoJson {
   const protoDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- protojson is resolved at run time from the protobufjs copy @temporalio/proto uses, which has no import path of its own
   protojson ??= require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as ProtoJson;
   return protojson;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
  * Postgres text cannot hold NUL: refuse it here as a 422 naming the field, not a 500 from the
  * insert. A pattern rather than a refinement, so the rule is in the OpenAPI document too.
  */
+// eslint-disable-next-line no-control-regex -- refusing NUL is the point of this pattern
 export const Text = () => z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 /** What String.prototype.trim removes, spelled out so every regex engine reading the document agrees. */
 const SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';

@@ -104,7 +104,7 @@ async function sendUntilAcknowledged(o: LoadOptions, event: Record<string, unkno
   const deadline = Date.now() + (o.giveUpMs ?? 120_000);
   while (Date.now() < deadline) {
     const startedAt = Date.now();
-    let status = 0;
+    let status: number;
     let text = '';
     try {
       const res = await fetch(`${o.api()}/v1/webhooks/${o.partnerId}`, {

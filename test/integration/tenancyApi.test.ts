@@ -1,3 +1,4 @@
+import { createApp } from '../../src/server/app';
 import { apiAs, tenancyRowCounts, type Caller } from '../support/apiClient';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -433,7 +434,6 @@ describe('tenancy admin API', () => {
 
 /** The (method, path) pairs the running Express app routes, read from its router stack. */
 function expressRoutes(stack: TestStack): Array<{ method: string; path: string }> {
-  const { createApp } = require('../../src/server/app') as typeof import('../../src/server/app');
   const app = createApp(stack.server.ctx, stack.server.outbox) as unknown as { router: { stack: Layer[] } };
   type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
   const out: Array<{ method: string; path: string }> = [];

@@ -24,7 +24,7 @@ export function apiAs(stack: TestStack, key: string | null): Caller {
       body,
     });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -8,7 +8,7 @@ const History = temporal.api.history.v1.History;
 const fixture = readFileSync(path.join(__dirname, '..', 'histories', 'event-delivered.json'), 'utf8');
 // protojson from the protobufjs copy @temporalio/proto uses: produces what `temporal workflow show -o json` writes.
 const protoDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the protobufjs copy @temporalio/proto uses is found with require.resolve, as in src/replay/historyJson.ts
 const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as { toJson(t: unknown, m: unknown): unknown };
 
 describe('decodeHistoryJson', () => {

@@ -1,10 +1,11 @@
 import type { Router } from 'express';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { CALL_STATUSES, isTerminalCallStatus } from '../../domain/terminalCallStatus';
 import { NotFoundError, ValidationError } from '../../errors';
 import { PartnerId, TenantId } from '../../idSchemas';
 import { Identifier } from '../../tenancy/wireCommon';
+import type { Database } from '../../db/schema';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute, issuesToDetails } from '../route';
@@ -88,77 +89,13 @@ export function voiceSessionRoutes(router: Router, ctx: AppContext): void {
       const partner = await ctx.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
       if (!partner) throw new NotFoundError('partner');
 
-      const errors: RowError[] = [];
-      const valid: Array<{ index: number; row: Row }> = [];
-      const firstIndexOf = new Map<string, number>();
-      body.sessions.forEach((raw, index) => {
-        const parsed = VoiceSessionRowSchema.safeParse(raw);
-        const callId = typeof (raw as { call_id?: unknown })?.call_id === 'string' ? (raw as { call_id: string }).call_id : undefined;
-        if (!parsed.success) {
-          for (const d of issuesToDetails(parsed.error)) errors.push({ index, ...(callId ? { call_id: callId } : {}), field: d.field === '(body)' ? '(row)' : d.field, message: d.message });
-          return;
-        }
-        const seen = firstIndexOf.get(parsed.data.call_id);
-        if (seen !== undefined) {
-          // One statement cannot upsert a key twice; an ambiguous request is refused, row by row.
-          errors.push({ index, call_id: parsed.data.call_id, field: 'call_id', message: `duplicate of row ${seen} in this request` });
-          return;
-        }
-        firstIndexOf.set(parsed.data.call_id, index);
-        valid.push({ index, row: parsed.data });
-      });
-
-      // Tenant isolation: a row may only name a tenant of this partner.
-      const tenantIds = [...new Set(valid.map((v) => v.row.tenant_id).filter((t): t is string => !!t))];
-      if (tenantIds.length > 0) {
-        const own = new Set(
-          (await ctx.db.selectFrom('tenants').select('id').where('partner_id', '=', partnerId).where('id', 'in', tenantIds).execute()).map((t) => t.id),
-        );
-        for (let i = valid.length - 1; i >= 0; i--) {
-          const v = valid[i]!;
-          if (v.row.tenant_id && !own.has(v.row.tenant_id)) {
-            errors.push({ index: v.index, call_id: v.row.call_id, field: 'tenant_id', message: 'not a tenant of this partner' });
-            valid.splice(i, 1);
-          }
-        }
-      }
+      const { errors, valid } = readRows(body.sessions);
+      await refuseForeignTenants(ctx.db, partnerId, valid, errors);
       errors.sort((a, b) => a.index - b.index);
       if (valid.length === 0) {
         throw new ValidationError(`no valid row: ${errors.length} error(s)`, errors);
       }
-
-      let inserted = 0;
-      for (let i = 0; i < valid.length; i += CHUNK) {
-        const rows = await ctx.db
-          .insertInto('voice_sessions')
-          .values(
-            valid.slice(i, i + CHUNK).map(({ row }) => ({
-              partner_id: partnerId,
-              call_id: row.call_id,
-              voice_session_id: row.voice_session_id ?? null,
-              tenant_id: row.tenant_id ?? null,
-              status: row.status,
-              started_at: row.started_at ?? null,
-              ended_at: row.ended_at ?? null,
-              terminal: row.terminal ?? isTerminalCallStatus(row.status),
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['partner_id', 'call_id']).doUpdateSet((eb) => ({
-              voice_session_id: eb.ref('excluded.voice_session_id'),
-              tenant_id: eb.ref('excluded.tenant_id'),
-              status: eb.ref('excluded.status'),
-              started_at: eb.ref('excluded.started_at'),
-              ended_at: eb.ref('excluded.ended_at'),
-              terminal: eb.ref('excluded.terminal'),
-              updated_at: sql`now()`,
-            })),
-          )
-          // xmax = 0 only on a freshly inserted tuple: tells inserts from updates in one statement.
-          .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-          .execute();
-        inserted += rows.filter((r) => r.inserted).length;
-      }
+      const inserted = await upsertRows(ctx.db, partnerId, valid);
       ctx.logger.info({ partner_id: partnerId, received: body.sessions.length, written: valid.length, rejected: body.sessions.length - valid.length }, 'voice sessions upserted');
       const rejected = body.sessions.length - valid.length;
       return {
@@ -167,4 +104,83 @@ export function voiceSessionRoutes(router: Router, ctx: AppContext): void {
       };
     },
   );
+}
+
+type ValidRow = { index: number; row: Row };
+
+/** Validates row by row: every valid row once, every refusal with its index (a repeated call_id is one). */
+function readRows(sessions: readonly unknown[]): { errors: RowError[]; valid: ValidRow[] } {
+  const errors: RowError[] = [];
+  const valid: ValidRow[] = [];
+  const firstIndexOf = new Map<string, number>();
+  sessions.forEach((raw, index) => {
+    const parsed = VoiceSessionRowSchema.safeParse(raw);
+    const callId = typeof (raw as { call_id?: unknown })?.call_id === 'string' ? (raw as { call_id: string }).call_id : undefined;
+    if (!parsed.success) {
+      for (const d of issuesToDetails(parsed.error)) errors.push({ index, ...(callId ? { call_id: callId } : {}), field: d.field === '(body)' ? '(row)' : d.field, message: d.message });
+      return;
+    }
+    const seen = firstIndexOf.get(parsed.data.call_id);
+    if (seen !== undefined) {
+      // One statement cannot upsert a key twice; an ambiguous request is refused, row by row.
+      errors.push({ index, call_id: parsed.data.call_id, field: 'call_id', message: `duplicate of row ${seen} in this request` });
+      return;
+    }
+    firstIndexOf.set(parsed.data.call_id, index);
+    valid.push({ index, row: parsed.data });
+  });
+  return { errors, valid };
+}
+
+/** Tenant isolation: a row may only name a tenant of this partner; the others move from `valid` to `errors`. */
+async function refuseForeignTenants(db: Kysely<Database>, partnerId: string, valid: ValidRow[], errors: RowError[]): Promise<void> {
+  const tenantIds = [...new Set(valid.map((v) => v.row.tenant_id).filter((t): t is string => !!t))];
+  if (tenantIds.length === 0) return;
+  const own = new Set(
+    (await db.selectFrom('tenants').select('id').where('partner_id', '=', partnerId).where('id', 'in', tenantIds).execute()).map((t) => t.id),
+  );
+  for (let i = valid.length - 1; i >= 0; i--) {
+    const v = valid[i]!;
+    if (v.row.tenant_id && !own.has(v.row.tenant_id)) {
+      errors.push({ index: v.index, call_id: v.row.call_id, field: 'tenant_id', message: 'not a tenant of this partner' });
+      valid.splice(i, 1);
+    }
+  }
+}
+
+/** Upserts by (partner_id, call_id) in chunks; returns how many rows were new. */
+async function upsertRows(db: Kysely<Database>, partnerId: string, valid: readonly ValidRow[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < valid.length; i += CHUNK) {
+    const rows = await db
+      .insertInto('voice_sessions')
+      .values(
+        valid.slice(i, i + CHUNK).map(({ row }) => ({
+          partner_id: partnerId,
+          call_id: row.call_id,
+          voice_session_id: row.voice_session_id ?? null,
+          tenant_id: row.tenant_id ?? null,
+          status: row.status,
+          started_at: row.started_at ?? null,
+          ended_at: row.ended_at ?? null,
+          terminal: row.terminal ?? isTerminalCallStatus(row.status),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['partner_id', 'call_id']).doUpdateSet((eb) => ({
+          voice_session_id: eb.ref('excluded.voice_session_id'),
+          tenant_id: eb.ref('excluded.tenant_id'),
+          status: eb.ref('excluded.status'),
+          started_at: eb.ref('excluded.started_at'),
+          ended_at: eb.ref('excluded.ended_at'),
+          terminal: eb.ref('excluded.terminal'),
+          updated_at: sql`now()`,
+        })),
+      )
+      // xmax = 0 only on a freshly inserted tuple: tells inserts from updates in one statement.
+      .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+      .execute();
+    inserted += rows.filter((r) => r.inserted).length;
+  }
+  return inserted;
 }
