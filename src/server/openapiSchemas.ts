@@ -8,9 +8,37 @@ import { z } from 'zod';
  * (defaults, transforms) is kept apart as `Name_input`.
  */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, unknown>): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete out['$schema'];
+  const out = toJsonSchema(schema, io);
   return hoistDefs(out, components, io) as Record<string, unknown>;
+}
+
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema: node }) => {
+      const element = checkedOneByOneElements.get(zodSchema);
+      // Nested $defs it brings are hoisted with the rest.
+      if (element) Object.assign(node, toJsonSchema(element, io));
+    },
+  }) as Record<string, unknown>;
+  delete out['$schema'];
+  return out;
+}
+
+/** Placeholder → the element schema the document shows in its place. */
+const checkedOneByOneElements = new WeakMap<object, z.ZodType>();
+
+/**
+ * An array element the handler validates itself, one by one, so one bad element is reported and
+ * the others still count (a partial success, never all-or-nothing). The envelope lets any value
+ * through; the document shows `element`, the schema the handler applies to each one.
+ */
+export function checkedOneByOne(element: z.ZodType): z.ZodUnknown {
+  const placeholder = z.unknown();
+  checkedOneByOneElements.set(placeholder, element);
+  return placeholder;
 }
 
 function hoistDefs(node: unknown, components: Record<string, unknown>, io: 'input' | 'output'): unknown {

@@ -47,6 +47,7 @@ describe('API fuzzing (schemathesis)', () => {
     const spareEndpoint = await created(asPartner.post(`/v1/tenants/${tenant.id}/endpoints`, endpointBody));
     return {
       openApiUrl: `${stack.api}/openapi.json`,
+      key,
       apiKey: { admin: stack.adminKey, partner: partner.api_key, tenant: tenant.api_key }[key],
       partnerId: partner.id,
       inboundSecret: partner.inbound_secret,

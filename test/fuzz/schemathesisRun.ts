@@ -1,15 +1,30 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FuzzSettings } from './fuzzSettings';
+import type { FuzzKey, FuzzSettings } from './fuzzSettings';
 import type { Schemathesis } from './schemathesisInstall';
 
 const CONFIG_FILE = path.join(__dirname, 'schemathesis.toml');
 
+/**
+ * schemathesis.toml, plus schemathesis.<key>.toml when there is one: the exceptions that hold for
+ * one key only (what the admin key must name that a partner key need not). schemathesis reads one
+ * file and cannot tell the keys apart, so the run gets the two joined in its scratch directory.
+ */
+function configFileFor(key: FuzzKey, scratch: string): string {
+  const perKey = path.join(__dirname, `schemathesis.${key}.toml`);
+  if (!existsSync(perKey)) return CONFIG_FILE;
+  const joined = path.join(scratch, 'schemathesis.toml');
+  writeFileSync(joined, `${readFileSync(CONFIG_FILE, 'utf8')}\n# ---- ${path.basename(perKey)} ----\n${readFileSync(perKey, 'utf8')}`);
+  return joined;
+}
+
 /** What one fuzz run sees: the key it authenticates with and the real ids it aims at. */
 export interface FuzzTarget {
   openApiUrl: string;
+  /** Which kind of key apiKey is: picks schemathesis.<key>.toml, if any. */
+  key: FuzzKey;
   apiKey: string;
   partnerId: string;
   /** The partner's whsec_ inbound secret: ingest_signing.py signs schema-valid ingest cases with it. */
@@ -35,7 +50,7 @@ export interface FuzzRun {
  */
 export async function runSchemathesis(st: Schemathesis, target: FuzzTarget, settings: FuzzSettings, signal?: AbortSignal): Promise<FuzzRun> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'switchboard-fuzz-'));
-  const args = ['-m', 'schemathesis.cli', '--config-file', CONFIG_FILE, 'run', target.openApiUrl, '--no-color', '--max-examples', String(settings.maxExamples)];
+  const args = ['-m', 'schemathesis.cli', '--config-file', configFileFor(target.key, scratch), 'run', target.openApiUrl, '--no-color', '--max-examples', String(settings.maxExamples)];
   if (settings.maxTimeSeconds !== undefined) args.push('--max-time', String(settings.maxTimeSeconds));
   if (settings.seed !== undefined) args.push('--seed', String(settings.seed));
   if (settings.pathRegex !== undefined) args.push('--include-path-regex', settings.pathRegex);

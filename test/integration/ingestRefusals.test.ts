@@ -93,7 +93,9 @@ const rows: Row[] = [
   // Shape.
   { name: 'unknown event type', request: (p) => signed(p, JSON.stringify(callEvent('call.exploded', 'c1'))), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /event:/ },
   { name: 'missing call_id', request: (p) => signed(p, JSON.stringify({ event: 'call.ended', occurred_at: new Date().toISOString() })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /call_id/ },
+  { name: 'agent event with neither id nor call_id', request: (p) => signed(p, JSON.stringify({ event: 'agent.status_changed', occurred_at: new Date().toISOString() })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /id \(or call_id\) is required/ },
   { name: 'missing occurred_at', request: (p) => signed(p, JSON.stringify({ event: 'call.ended', call_id: 'c1' })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /occurred_at/ },
+  { name: 'occurred_at with a UTC offset Postgres cannot store', request: (p) => signed(p, JSON.stringify({ ...callEvent('call.ended', 'c1'), occurred_at: '2020-01-01T00:00:00+16:00' })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /occurred_at: must be a date-time PostgreSQL can store/ },
   { name: 'unknown top-level field', request: (p) => signed(p, event({ colour: 'blue' })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /colour/ },
   { name: 'NUL in call_id', request: (p) => signed(p, JSON.stringify(callEvent('call.ended', 'c\u0000'))), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /call_id: must not contain NUL/ },
   { name: 'a \\u0000 Postgres cannot store in jsonb', request: (p) => signed(p, event({ data: { note: 'a\u0000b' } })), status: 422, code: 'validation_failed', reason: 'validation_failed', mentions: /cannot be stored/ },

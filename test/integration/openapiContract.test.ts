@@ -128,6 +128,36 @@ describe('the OpenAPI document matches what the server enforces', () => {
     expect(bodySchema('/v1/tenants/{tenant_id}/endpoints/{endpoint_id}', 'patch')['minProperties']).toBe(1);
   });
 
+  it('which id an inbound event needs is in the document: call_id for events tied to a call, id or call_id for agent.* and system.*', () => {
+    const event = bodySchema('/v1/webhooks/{partner_id}', 'post');
+    expect(event['oneOf']).toHaveLength(2);
+    const [call, callless] = event['oneOf'] as Schema[];
+    expect(call!['required']).toEqual(expect.arrayContaining(['event', 'call_id', 'occurred_at']));
+    expect(call!['properties'].event.enum).toEqual(expect.arrayContaining(['call.ended', 'transcript.available']));
+    expect(callless!['properties'].event.enum).toEqual(['agent.status_changed', 'agent.config_updated', 'system.maintenance']);
+    expect(callless!['required']).toEqual(['event', 'occurred_at']);
+    expect(callless!['anyOf']).toEqual([{ required: ['id'] }, { required: ['call_id'] }]);
+    for (const branch of [call!, callless!]) expect(branch['additionalProperties']).toBe(false);
+  });
+
+  it('voice-session rows are documented as the VoiceSession schema the server checks each row against', () => {
+    const upload = bodySchema('/v1/partners/{partner_id}/voice-sessions', 'post');
+    const row = resolve(upload['properties'].sessions.items);
+    expect(row['required']).toEqual(['call_id', 'status']);
+    expect(row['properties'].status.enum).toContain('ended');
+    expect(row['additionalProperties']).toBe(false);
+  });
+
+  it('a date-time Postgres cannot store (offset from ±16:00, year 0000) is refused as such, never a 5xx', async () => {
+    const rows = ['2020-01-01T00:00:00+16:00', '2020-01-01T00:00:00-22:27', '0000-01-01T00:00:00Z'].map((ended_at, i) => ({ call_id: `tz-${i}`, status: 'ended', ended_at }));
+    const res = await admin.post(`/v1/partners/${ids.partner}/voice-sessions`, { sessions: rows });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual(rows.map((_, index) => expect.objectContaining({ index, field: 'ended_at', message: expect.stringMatching(/PostgreSQL can store/) })));
+    const window = await admin.post('/v1/reconciliations', { from: '0000-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' });
+    expect(window.status).toBe(422);
+    expect(bodySchema('/v1/reconciliations', 'post')['properties'].from).toMatchObject({ format: 'date-time', allOf: expect.arrayContaining([expect.objectContaining({ pattern: expect.stringContaining('0000') })]) });
+  });
+
   it('every operation lists the error statuses its shape can produce, each with the error schema', () => {
     for (const { path, method, op } of operations()) {
       const statuses = Object.keys(op.responses);

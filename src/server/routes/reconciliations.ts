@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { storableTimestamp } from '../../domain/storableTimestamp';
 import { NotFoundError } from '../../errors';
 import { PartnerId, ReconciliationRunRef } from '../../idSchemas';
 import { startReconciliation } from '../../reconciliation/startReconciliation';
@@ -10,8 +11,8 @@ import type { Principal } from '../auth';
 
 export const StartReconciliationSchema = z
   .strictObject({
-    from: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).meta({ description: 'Window start (inclusive), on voice_sessions.ended_at' }),
-    to: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).meta({ description: 'Window end (exclusive); must be after `from`' }),
+    from: storableTimestamp().meta({ description: 'Window start (inclusive), on voice_sessions.ended_at' }),
+    to: storableTimestamp().meta({ description: 'Window end (exclusive); must be after `from`' }),
     partner_id: PartnerId.optional().meta({ description: 'Admin: one partner (default all). A partner key may only name itself (always its own)' }),
   })
   .refine((b) => Date.parse(b.from) < Date.parse(b.to), { path: ['to'], message: 'to must be after from' })

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import { storableTimestamp } from '../../domain/storableTimestamp';
 import { CALL_STATUSES, isTerminalCallStatus } from '../../domain/terminalCallStatus';
 import { NotFoundError, ValidationError } from '../../errors';
 import { PartnerId, TenantId } from '../../idSchemas';
@@ -8,6 +9,7 @@ import { Identifier } from '../../tenancy/wireCommon';
 import type { Database } from '../../db/schema';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
+import { checkedOneByOne } from '../openapiSchemas';
 import { defineRoute, issuesToDetails } from '../route';
 
 export const MAX_VOICE_SESSIONS_PER_REQUEST = 10_000;
@@ -16,7 +18,7 @@ export const MAX_VOICE_SESSIONS_PER_REQUEST = 10_000;
 const VOICE_SESSIONS_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const identifier = Identifier;
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = storableTimestamp();
 
 /** One call-log row. Validated on its own so one bad row never sinks the other 9,999. */
 export const VoiceSessionRowSchema = z
@@ -40,7 +42,11 @@ export const VoiceSessionRowSchema = z
 
 export const VoiceSessionsUploadSchema = z
   .strictObject({
-    sessions: z.array(z.unknown().meta({ description: 'A VoiceSession row (call_id, voice_session_id?, tenant_id?, status, started_at?, ended_at?, terminal?); each is validated on its own' })).min(1).max(MAX_VOICE_SESSIONS_PER_REQUEST),
+    sessions: z
+      .array(checkedOneByOne(VoiceSessionRowSchema))
+      .min(1)
+      .max(MAX_VOICE_SESSIONS_PER_REQUEST)
+      .meta({ description: 'Call-log rows, each validated on its own: refused rows are listed in `errors`, the others written (422 only when no row is valid)' }),
   })
   .meta({ id: 'VoiceSessionsUpload' });
 
