@@ -10,6 +10,22 @@ import { startReceiver, type Behaviour, type Receiver } from '../support/receive
  * decides "nothing lost, nothing doubled". No jest imports: `npm run soak` uses it too.
  */
 
+/**
+ * Short retry maths and a generous budget: outages in the fault tests last seconds to tens of
+ * seconds, and a delivery that dead-letters during one would be a loss the test must not excuse.
+ */
+export const FAULT_TUNING: Record<string, string> = {
+  OUTBOX_SWEEP_INTERVAL: '500ms',
+  DELIVERY_TIMEOUT: '2s',
+  DELIVERY_INITIAL_INTERVAL: '200ms',
+  DELIVERY_BACKOFF_COEFFICIENT: '2',
+  DELIVERY_MAX_INTERVAL: '2s',
+  DELIVERY_MAX_ATTEMPTS: '50',
+  CIRCUIT_OPEN_DURATION: '1s',
+  TENANT_RESOLUTION_WAIT: '5s',
+  TENANT_RESOLUTION_POLL: '500ms',
+};
+
 /** Environment shared by the in-process API server and the worker child process. */
 export function faultEnv(opts: { databaseUrl: string; temporalAddress: string; extra?: Record<string, string> }): Record<string, string> {
   return {
@@ -22,17 +38,7 @@ export function faultEnv(opts: { databaseUrl: string; temporalAddress: string; e
     LOG_LEVEL: process.env['SWITCHBOARD_TEST_VERBOSE'] ? 'debug' : 'info',
     WORKER_METRICS_PORT: '0',
     DATABASE_POOL_SIZE: '8',
-    OUTBOX_SWEEP_INTERVAL: '500ms',
-    // Short retry maths and a generous budget: outages here last tens of seconds, and a delivery
-    // that dead-letters during one would be a loss the test must not excuse.
-    DELIVERY_TIMEOUT: '2s',
-    DELIVERY_INITIAL_INTERVAL: '200ms',
-    DELIVERY_BACKOFF_COEFFICIENT: '2',
-    DELIVERY_MAX_INTERVAL: '2s',
-    DELIVERY_MAX_ATTEMPTS: '50',
-    CIRCUIT_OPEN_DURATION: '1s',
-    TENANT_RESOLUTION_WAIT: '5s',
-    TENANT_RESOLUTION_POLL: '500ms',
+    ...FAULT_TUNING,
     ...opts.extra,
   };
 }

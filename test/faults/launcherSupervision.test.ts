@@ -13,7 +13,7 @@ import {
   type LaunchedStack,
   type ProcessIdentity,
 } from '../support/launchedStack';
-import { awaitDelivered, printFigures, ROUTE_KEY, runLoad, startDedupeReceiver, tally, type DedupeReceiver } from './faultRun';
+import { awaitDelivered, FAULT_TUNING, printFigures, ROUTE_KEY, runLoad, startDedupeReceiver, tally, type DedupeReceiver } from './faultRun';
 
 const TOTAL = Number(process.env['FAULT_EVENTS'] ?? 300);
 const LOAD_MS = 60_000;
@@ -31,20 +31,6 @@ const CHILDREN: Array<{ name: string; matches: RegExp }> = [
   { name: 'server', matches: /bin\/switchboard server$/ },
   { name: 'worker', matches: /bin\/switchboard worker$/ },
 ];
-
-// Short retry maths, as in the other fault tests: outages here last seconds, and a delivery that
-// dead-lettered during one would be a loss the test must not excuse.
-const FAULT_TUNING = {
-  OUTBOX_SWEEP_INTERVAL: '500ms',
-  DELIVERY_TIMEOUT: '2s',
-  DELIVERY_INITIAL_INTERVAL: '200ms',
-  DELIVERY_BACKOFF_COEFFICIENT: '2',
-  DELIVERY_MAX_INTERVAL: '2s',
-  DELIVERY_MAX_ATTEMPTS: '50',
-  CIRCUIT_OPEN_DURATION: '1s',
-  TENANT_RESOLUTION_WAIT: '5s',
-  TENANT_RESOLUTION_POLL: '500ms',
-};
 
 describe('fault: npm start restarts each child killed with -9 mid-burst', () => {
   let dataDir: string;
