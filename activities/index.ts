@@ -14,7 +14,6 @@ export type { ActivityDeps } from './deps';
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps, agent: Agent) {
-  // One resolver per worker, so its routing-map cache serves every resolution on this worker.
   const resolver = tenantResolver(deps);
   return {
     ...checkpointActivities(deps),
