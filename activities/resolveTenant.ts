@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { decideTenant, type ResolutionKey } from '../src/domain/tenantResolution';
 import { loadEventRouting } from '../src/db/statements/loadEventRouting';
-import { stampTenantStatement, type LearnedRoute } from '../src/db/statements/stampTenant';
+import type { LearnedRoute } from '../src/db/statements/stampAndPlan';
 import type { ActivityDeps } from './deps';
 import { permanentFailure, FailureType } from './failures';
 
@@ -21,13 +21,12 @@ export interface DecidedTenant {
 }
 
 /**
- * Resolves an event's tenant from every key it carries (one round trip: loadEventRouting). On
- * success the event is stamped, a `tenant_resolved` checkpoint written, and the call's ids are
- * learned into the routing map so later events of the same call (which often carry only call_id)
- * resolve too. `decide` stops short of those writes, for a caller that folds them into its own
- * statement (routeAndDeliver); `resolve` makes them.
+ * Decides an event's tenant from every key it carries (one round trip: loadEventRouting), and
+ * what the resolution writes: the stamp's checkpoint detail and the call's ids to learn into the
+ * routing map, so later events of the same call (which often carry only call_id) resolve too. The
+ * writes are the caller's, folded into its own statement (routeAndDeliver: stampAndPlan).
  */
-export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger'>) {
+export function tenantResolver({ db }: Pick<ActivityDeps, 'db' | 'logger'>) {
   async function decide(eventId: string): Promise<DecidedTenant | Exclude<ResolveTenantResult, { outcome: 'resolved' }>> {
     const event = await loadEventRouting(db, eventId);
     if (!event) throw permanentFailure(FailureType.NotFound, `event ${eventId} not found`);
@@ -49,18 +48,7 @@ export function tenantResolver({ db, logger }: Pick<ActivityDeps, 'db' | 'logger
     return { outcome: 'resolved', tenantId, via: decision.via, detail: { tenant_id: tenantId, via: decision.via }, learned };
   }
 
-  return {
-    decide,
-
-    /** The event's tenant (the event stamped), or why there is none yet: conflict or unresolved. */
-    async resolve(eventId: string): Promise<ResolveTenantResult> {
-      const decided = await decide(eventId);
-      if (decided.outcome !== 'resolved') return decided;
-      await stampTenantStatement(db, { eventId, tenantId: decided.tenantId, detail: decided.detail, learned: decided.learned });
-      logger.debug({ event_id: eventId, tenant_id: decided.tenantId, via: decided.via }, 'tenant resolved');
-      return { outcome: 'resolved', tenantId: decided.tenantId, via: decided.via };
-    },
-  };
+  return { decide };
 }
 
 export type TenantResolver = ReturnType<typeof tenantResolver>;
