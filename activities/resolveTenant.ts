@@ -70,7 +70,13 @@ export function quarantineActivities({ db, logger, metrics }: ActivityDeps) {
           })
           .onConflict((oc) => oc.column('event_id').doUpdateSet({ reason: input.reason, detail: JSON.stringify(input.detail), status: 'open' }))
           .execute();
-        await trx.updateTable('events').set({ status: 'quarantined', updated_at: sql`now()` }).where('id', '=', input.eventId).execute();
+        // Marks the outbox row started too when the routing step did not get that far (eager
+        // starts leave that mark to it), so no relay sweep starts the workflow again.
+        await trx
+          .updateTable('events')
+          .set({ status: 'quarantined', updated_at: sql`now()`, workflow_started_at: sql`coalesce(workflow_started_at, now())` })
+          .where('id', '=', input.eventId)
+          .execute();
         await trx
           .insertInto('event_checkpoints')
           .values({ event_id: input.eventId, stage: 'quarantined', detail: JSON.stringify({ reason: input.reason, ...input.detail }) })
