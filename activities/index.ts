@@ -12,8 +12,11 @@ import { routeAndDeliverActivities } from './routeAndDeliver';
 
 export type { ActivityDeps } from './deps';
 
-/** Every activity the worker registers, bound to its dependencies. */
-export function createActivities(deps: ActivityDeps, agent: Agent) {
+/**
+ * Every activity the worker registers, bound to its dependencies. `routed` hears when an event's
+ * routing step has planned its deliveries or ended (the outbox relay's pacing).
+ */
+export function createActivities(deps: ActivityDeps, agent: Agent, routed: (eventId: string) => void = () => undefined) {
   const resolver = tenantResolver(deps);
   // One per worker: the bound on inline first attempts spans both steps that make them.
   const attempts = deliveryAttempts(deps, agent);
@@ -21,7 +24,7 @@ export function createActivities(deps: ActivityDeps, agent: Agent) {
     ...checkpointActivities(deps),
     ...quarantineActivities(deps),
     ...planDeliveriesActivities(deps),
-    ...routeAndDeliverActivities(deps, resolver, attempts),
+    ...routeAndDeliverActivities(deps, resolver, attempts, routed),
     ...deliverWebhookActivities(deps, attempts),
     ...reconciliationRunActivities(deps),
     ...reconciliationPageActivities(deps),

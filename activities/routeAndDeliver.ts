@@ -31,7 +31,7 @@ export type RouteAndDeliverResult =
 /** Delivery ids offered to the plan statement before it says how many endpoints are subscribed. */
 const DELIVERY_IDS_FIRST_OFFER = 4;
 
-export function routeAndDeliverActivities(deps: ActivityDeps, resolver: TenantResolver, attempts: DeliveryAttempts) {
+export function routeAndDeliverActivities(deps: ActivityDeps, resolver: TenantResolver, attempts: DeliveryAttempts, routed: (eventId: string) => void) {
   const { db, logger } = deps;
 
   /** plan: stamp the tenant and plan its deliveries, loaded for their first attempt (one statement, rarely two). */
@@ -51,20 +51,37 @@ export function routeAndDeliverActivities(deps: ActivityDeps, resolver: TenantRe
     return first.subscribed > first.rows.length ? (await statement(first.subscribed)).rows : first.rows;
   }
 
-  /** attempt: one delivery's first attempt, inline within the worker's bound, its end as data. */
-  async function attemptFirst(row: PlannedAttemptRow, eventId: string): Promise<FirstAttempt & { settled?: boolean }> {
-    try {
-      const r = await attempts.inline(() => attempts.attempt(row, { sealedSecrets: row.sealed_secrets, settleEventId: eventId }));
-      if (r.outcome === 'deferred') return r;
-      if (r.outcome === 'delivered') return { outcome: 'delivered', settled: r.settled };
-      return { outcome: 'wait', reason: r.reason, waitMs: r.waitMs };
-    } catch (err) {
-      if (!(err instanceof ApplicationFailure)) throw err;
-      const detail = err.details?.[0] as { attempt?: number; retry_after_ms?: number | null } | undefined;
-      return { outcome: 'failed', permanent: Boolean(err.nonRetryable), message: err.message, attempt: detail?.attempt, retryAfterMs: detail?.retry_after_ms ?? undefined };
-    }
+  /** resolve → plan → first attempts → settle (see routeAndDeliver). */
+  async function routeAndDeliverEvent(input: Omit<PlanDeliveriesInput, 'tenantId'>): Promise<RouteAndDeliverResult> {
+    const decided = await resolver.decide(input.eventId);
+    if (decided.outcome !== 'resolved') return decided;
+    const rows = await plan(input, decided);
+    // Planned: what is left are the POSTs, bounded on their own (deliveryAttempts.inline).
+    routed(input.eventId);
+    const firsts = await Promise.all(rows.map((row) => attemptFirst(attempts, row, input.eventId)));
+    const allDelivered = firsts.every((f) => f.outcome === 'delivered');
+    // Settled by an attempt's own statement, or (no deliveries at all; siblings that recorded at
+    // the same time, so that neither saw the other delivered) by one more statement here.
+    const settled = !allDelivered ? null : firsts.some((f) => f.settled) ? 'delivered' : await settleEvent(db, input.eventId);
+    logger.debug({ event_id: input.eventId, tenant_id: decided.tenantId, deliveries: rows.length, settled }, 'event routed');
+    return {
+      outcome: 'routed',
+      tenantId: decided.tenantId,
+      settled,
+      deliveries: rows.map((row, i) => {
+        const { settled: _settled, ...first } = firsts[i]!;
+        return {
+          deliveryId: row.id,
+          endpointId: row.endpoint_id,
+          destination: destinationLabel(row.url),
+          workflowId: endpointWorkflowId(input.workflowIdPrefix, row.endpoint_id),
+          maxAttempts: row.max_attempts,
+          status: row.status,
+          first,
+        };
+      }),
+    };
   }
-
   return {
     /**
      * The event workflow's whole happy path as ONE local activity: resolve the tenant, stamp it and
@@ -76,32 +93,25 @@ export function routeAndDeliverActivities(deps: ActivityDeps, resolver: TenantRe
      * (endpoint, event), a delivered delivery is never sent again.
      */
     async routeAndDeliver(input: Omit<PlanDeliveriesInput, 'tenantId'>): Promise<RouteAndDeliverResult> {
-      const decided = await resolver.decide(input.eventId);
-      if (decided.outcome !== 'resolved') return decided;
-      const rows = await plan(input, decided);
-      const firsts = await Promise.all(rows.map((row) => attemptFirst(row, input.eventId)));
-      const allDelivered = firsts.every((f) => f.outcome === 'delivered');
-      // Settled by an attempt's own statement, or (no deliveries at all; siblings that recorded at
-      // the same time, so that neither saw the other delivered) by one more statement here.
-      const settled = !allDelivered ? null : firsts.some((f) => f.settled) ? 'delivered' : await settleEvent(db, input.eventId);
-      logger.debug({ event_id: input.eventId, tenant_id: decided.tenantId, deliveries: rows.length, settled }, 'event routed');
-      return {
-        outcome: 'routed',
-        tenantId: decided.tenantId,
-        settled,
-        deliveries: rows.map((row, i) => {
-          const { settled: _settled, ...first } = firsts[i]!;
-          return {
-            deliveryId: row.id,
-            endpointId: row.endpoint_id,
-            destination: destinationLabel(row.url),
-            workflowId: endpointWorkflowId(input.workflowIdPrefix, row.endpoint_id),
-            maxAttempts: row.max_attempts,
-            status: row.status,
-            first,
-          };
-        }),
-      };
+      try {
+        return await routeAndDeliverEvent(input);
+      } finally {
+        routed(input.eventId);
+      }
     },
   };
+}
+
+/** attempt: one delivery's first attempt, inline within the worker's bound, its end as data. */
+async function attemptFirst(attempts: DeliveryAttempts, row: PlannedAttemptRow, eventId: string): Promise<FirstAttempt & { settled?: boolean }> {
+  try {
+    const r = await attempts.inline(() => attempts.attempt(row, { sealedSecrets: row.sealed_secrets, settleEventId: eventId }));
+    if (r.outcome === 'deferred') return r;
+    if (r.outcome === 'delivered') return { outcome: 'delivered', settled: r.settled };
+    return { outcome: 'wait', reason: r.reason, waitMs: r.waitMs };
+  } catch (err) {
+    if (!(err instanceof ApplicationFailure)) throw err;
+    const detail = err.details?.[0] as { attempt?: number; retry_after_ms?: number | null } | undefined;
+    return { outcome: 'failed', permanent: Boolean(err.nonRetryable), message: err.message, attempt: detail?.attempt, retryAfterMs: detail?.retry_after_ms ?? undefined };
+  }
 }
