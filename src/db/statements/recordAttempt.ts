@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { afterSuccess } from '../../domain/circuitBreaker';
+import { circuitOnSuccess } from '../circuitOnSuccess';
 import type { Database } from '../schema';
 
 export interface AttemptRecord {
@@ -21,7 +21,6 @@ export interface AttemptRecord {
  * statement: atomic, and one round trip on the hot path instead of five.
  */
 export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Promise<void> {
-  const recovered = afterSuccess();
   await sql`
     with attempt as (
       insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
@@ -41,14 +40,8 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
       returning 1
     ),
     endpoint as (
-      -- A success resets the failure streak even while the circuit stayed closed.
-      update endpoints set
-        consecutive_failures = ${recovered.consecutiveFailures},
-        failing_since = null,
-        circuit_state = case when ${a.closeCircuit} then ${recovered.state} else circuit_state end,
-        circuit_opened_at = case when ${a.closeCircuit} then null else circuit_opened_at end
-      where id = ${a.endpointId} and ${a.delivered} and (consecutive_failures > 0 or ${a.closeCircuit})
-      returning 1
+      -- A success resets the failure streak and feeds the circuit breaker's window, if one is open.
+      ${circuitOnSuccess(a.endpointId, a.delivered, a.closeCircuit)}
     )
     select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries, (select count(*) from endpoint) as endpoints
   `.execute(db);
