@@ -39,7 +39,10 @@ export interface FlappingResult {
   p50Ms: number;
   maxMs: number;
   ratioMaxToExpected: number;
+  /** First attempt to delivered, per event, sorted (what the ratio is about). */
   perEventMs: number[];
+  /** Ingest to delivered, per event, sorted. */
+  fromIngestMs: number[];
 }
 
 const EVENTS = 20;
@@ -68,7 +71,7 @@ export async function runFlappingPhase(deps: FlappingPhaseDeps): Promise<Flappin
     const sentAt = await sendEvents(`http://127.0.0.1:${apiPort}/v1/webhooks/${db.partnerId}`, db.inboundSecret);
     const deadline = Date.now() + Math.max(10 * expectedMs, 120_000);
     while (receiver.deliveredAt.size < EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    return summarise(sentAt, receiver.deliveredAt, expectedMs, scale, deps.log);
+    return summarise(sentAt, receiver, expectedMs, scale, deps.log);
   } finally {
     await worker.stop();
     await server.stop();
@@ -80,19 +83,21 @@ export async function runFlappingPhase(deps: FlappingPhaseDeps): Promise<Flappin
 async function startFlappingReceiver() {
   const attempts = new Map<string, number>();
   const deliveredAt = new Map<string, number>();
+  const firstAttemptAt = new Map<string, number>();
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const id = String(req.headers['webhook-id']);
       const n = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, n);
+      if (n === 1) firstAttemptAt.set(id, Date.now());
       if (n >= 3 && !deliveredAt.has(id)) deliveredAt.set(id, Date.now());
       res.writeHead(n >= 3 ? 200 : 500, { 'content-type': 'text/plain' }).end(n >= 3 ? 'ok' : 'flapping');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, deliveredAt, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}/hook`, deliveredAt, firstAttemptAt, close: () => server.close() };
 }
 
 async function prepareDatabase(deps: FlappingPhaseDeps, endpointUrl: string) {
@@ -139,9 +144,24 @@ async function sendEvents(url: string, inboundSecret: string): Promise<Map<strin
   return sentAt;
 }
 
-function summarise(sentAt: Map<string, number>, deliveredAt: Map<string, number>, expectedMs: number, timeScale: number, log: (line: string) => void): FlappingResult {
+/**
+ * The schedule runs from a message's first attempt, so that is where its delivery time is counted
+ * from (ingest to first attempt is the latency phase's business; it is reported here too).
+ */
+function summarise(
+  sentAt: Map<string, number>,
+  receiver: { deliveredAt: Map<string, number>; firstAttemptAt: Map<string, number> },
+  expectedMs: number,
+  timeScale: number,
+  log: (line: string) => void,
+): FlappingResult {
   // The delivery's webhook-id is the event id (src/signing/signDelivery.ts).
-  const perEventMs = [...sentAt].map(([id, sent]) => (deliveredAt.has(id) ? deliveredAt.get(id)! - sent : Infinity)).sort((a, b) => a - b);
+  const span = (id: string, from: number | undefined) => {
+    const done = receiver.deliveredAt.get(id);
+    return done === undefined || from === undefined ? Infinity : done - from;
+  };
+  const perEventMs = [...sentAt.keys()].map((id) => span(id, receiver.firstAttemptAt.get(id))).sort((a, b) => a - b);
+  const fromIngestMs = [...sentAt].map(([id, sent]) => span(id, sent)).sort((a, b) => a - b);
   const delivered = perEventMs.filter(Number.isFinite).length;
   const maxMs = perEventMs[perEventMs.length - 1]!;
   const result = {
@@ -153,7 +173,8 @@ function summarise(sentAt: Map<string, number>, deliveredAt: Map<string, number>
     maxMs,
     ratioMaxToExpected: Number((maxMs / expectedMs).toFixed(2)),
     perEventMs,
+    fromIngestMs,
   };
-  log(`flapping: ${delivered}/${result.events} delivered; p50 ${result.p50Ms} ms, max ${maxMs} ms vs ${expectedMs} ms expected: ratio ${result.ratioMaxToExpected} (target <= 1.5)`);
+  log(`flapping: ${delivered}/${result.events} delivered; first attempt to delivery p50 ${result.p50Ms} ms, max ${maxMs} ms vs ${expectedMs} ms expected: ratio ${result.ratioMaxToExpected} (target <= 1.5); from ingest p50 ${fromIngestMs[Math.floor(fromIngestMs.length / 2)]} ms, max ${fromIngestMs[fromIngestMs.length - 1]} ms`);
   return result;
 }
