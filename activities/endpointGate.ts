@@ -1,56 +1,7 @@
 import { sql } from 'kysely';
-import { afterFailure, circuitGate, closedCircuit, type CircuitSettings, type CircuitSnapshot } from '../src/domain/circuitBreaker';
+import { circuitColumns, circuitRow, circuitSnapshot } from '../src/db/circuitRow';
+import { afterFailure, circuitGate, closedCircuit, type CircuitSettings } from '../src/domain/circuitBreaker';
 import type { ActivityDeps } from './deps';
-
-/** The endpoint columns that hold its circuit (see src/db/migrations/0008_circuit_window.ts). */
-const circuitColumns = [
-  'circuit_state',
-  'consecutive_failures',
-  'circuit_opened_at',
-  'failing_since',
-  'circuit_window_ends_at',
-  'circuit_window_attempts',
-  'circuit_window_failures',
-  'circuit_probes',
-] as const;
-
-interface CircuitRow {
-  circuit_state: CircuitSnapshot['state'];
-  consecutive_failures: number;
-  circuit_opened_at: Date | null;
-  failing_since: Date | null;
-  circuit_window_ends_at: Date | null;
-  circuit_window_attempts: number;
-  circuit_window_failures: number;
-  circuit_probes: number;
-}
-
-function snapshot(e: CircuitRow): CircuitSnapshot {
-  return {
-    state: e.circuit_state,
-    consecutiveFailures: e.consecutive_failures,
-    openedAtMs: e.circuit_opened_at?.getTime() ?? null,
-    failingSinceMs: e.failing_since?.getTime() ?? null,
-    windowEndsAtMs: e.circuit_window_ends_at?.getTime() ?? null,
-    windowAttempts: e.circuit_window_attempts,
-    windowFailures: e.circuit_window_failures,
-    probes: e.circuit_probes,
-  };
-}
-
-function row(c: CircuitSnapshot): CircuitRow {
-  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
-  return {
-    circuit_state: c.state,
-    consecutive_failures: c.consecutiveFailures,
-    circuit_opened_at: date(c.openedAtMs),
-    failing_since: date(c.failingSinceMs),
-    circuit_window_ends_at: date(c.windowEndsAtMs),
-    circuit_window_attempts: c.windowAttempts,
-    circuit_window_failures: c.windowFailures,
-    circuit_probes: c.probes,
-  };
-}
 
 /**
  * The per-endpoint gates a delivery attempt passes before sending: the circuit breaker (state on
@@ -78,8 +29,8 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
   async function passGate(endpointId: string): Promise<{ allow: true; probe: boolean } | { allow: false; waitMs: number }> {
     return db.transaction().execute(async (trx) => {
       const e = await trx.selectFrom('endpoints').select(circuitColumns).where('id', '=', endpointId).forUpdate().executeTakeFirstOrThrow();
-      const gate = circuitGate(snapshot(e), Date.now(), circuitSettings);
-      if (gate.next) await trx.updateTable('endpoints').set(row(gate.next)).where('id', '=', endpointId).execute();
+      const gate = circuitGate(circuitSnapshot(e), Date.now(), circuitSettings);
+      if (gate.next) await trx.updateTable('endpoints').set(circuitRow(gate.next)).where('id', '=', endpointId).execute();
       return gate.decision;
     });
   }
@@ -96,12 +47,12 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
         .where('id', '=', endpointId)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      const out = afterFailure(snapshot(e), Date.now(), circuitSettings);
+      const out = afterFailure(circuitSnapshot(e), Date.now(), circuitSettings);
       const disable = out.disable && e.enabled;
       await trx
         .updateTable('endpoints')
         .set({
-          ...row(out.next),
+          ...circuitRow(out.next),
           ...(disable ? { enabled: false, disabled_reason: 'failing continuously; disabled by the circuit breaker' } : {}),
           updated_at: sql`now()`,
         })
@@ -119,7 +70,7 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
           .execute();
       }
       if (out.opened) {
-        const { consecutiveFailures, windowAttempts, windowFailures } = snapshot(e);
+        const { consecutiveFailures, windowAttempts, windowFailures } = circuitSnapshot(e);
         logger.warn({ endpoint_id: endpointId, reason: out.opened, consecutive_failures: consecutiveFailures + 1, window_attempts: windowAttempts + 1, window_failures: windowFailures + 1 }, 'circuit opened');
       }
       return disable;
@@ -134,7 +85,7 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
   async function closeAfterProbe(endpointId: string): Promise<void> {
     await db
       .updateTable('endpoints')
-      .set(row(closedCircuit))
+      .set(circuitRow(closedCircuit))
       .where('id', '=', endpointId)
       .execute();
   }

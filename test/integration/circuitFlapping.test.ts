@@ -1,7 +1,7 @@
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { eventView, sendEvent, settle, uniqueCallId, waitUntil } from './deliveryHelpers';
+import { api, eventView, sendEvent, settle, uniqueCallId, waitUntil } from './deliveryHelpers';
 
 /**
  * Issue 17's flapping endpoint on the real stack: an endpoint that fails each message's first two
@@ -115,5 +115,26 @@ describe('circuit breaker: flapping endpoints deliver on schedule, dead ones are
     up = true;
     for (const ack of acks) expect(await settle(stack, ack.workflow_id)).toMatchObject({ status: 'delivered' });
     expect(await circuitOf(ep.id)).toMatchObject({ circuit_state: 'closed', circuit_opened_at: null, circuit_window_attempts: 0, circuit_window_failures: 0 });
+  });
+
+  it('re-enabling an endpoint (PATCH enabled=true) resets its whole circuit, the window and probes too', async () => {
+    const tenant = await seedTenant(stack, partner.id, 'Re-enabled');
+    const ep = await seedEndpoint(stack, partner.id, tenant.id, { url: 'http://127.0.0.1:9/unused' });
+    const db = stack.core.database.db;
+    // A disabled endpoint whose last window was all failures: kept, its next failure would re-open it.
+    await db
+      .updateTable('endpoints')
+      .set({ enabled: false, circuit_state: 'half_open', circuit_window_ends_at: new Date(Date.now() - 1_000), circuit_window_attempts: 40, circuit_window_failures: 40, circuit_probes: 2 })
+      .where('id', '=', ep.id)
+      .execute();
+    const res = await api(stack, 'PATCH', `/v1/tenants/${tenant.id}/endpoints/${ep.id}`, stack.adminKey, { enabled: true });
+    expect(res.status).toBe(200);
+    expect(await db.selectFrom('endpoints').select(['circuit_state', 'circuit_window_ends_at', 'circuit_window_attempts', 'circuit_window_failures', 'circuit_probes']).where('id', '=', ep.id).executeTakeFirstOrThrow()).toEqual({
+      circuit_state: 'closed',
+      circuit_window_ends_at: null,
+      circuit_window_attempts: 0,
+      circuit_window_failures: 0,
+      circuit_probes: 0,
+    });
   });
 });
