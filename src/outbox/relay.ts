@@ -69,7 +69,10 @@ export class OutboxRelay {
         startEventWorkflow(this.client, this.config, event, { eager: true }),
       );
       if (started) this.metrics.workflowStarts.inc({ eager: String(Boolean(eagerlyStarted)) });
-      this.mark(event.id);
+      // An eager start's first task is already on this worker, and its routing step marks the row
+      // started in its own statement: marking here too would be one more statement per event.
+      // Other starts (queued, or found already started) are marked, so no sweep starts them again.
+      if (!started || !eagerlyStarted) this.mark(event.id);
       return true;
     } catch (err) {
       // Leave the row in the outbox; the next sweep retries. Logged, never dropped. (A start that
