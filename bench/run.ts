@@ -19,6 +19,7 @@ import { insertEndpoint } from '../src/tenancy/endpoints';
 import { createPartner } from '../src/tenancy/partners';
 import { createTenant, insertRoute } from '../src/tenancy/tenants';
 import { secretKeyBytes } from '../src/signing/webhookSecret';
+import { runFlappingPhase, type FlappingResult } from './flappingPhase';
 
 /**
  * `npm run bench`: Switchboard against baselines measured in the same run, on the real local
@@ -41,7 +42,7 @@ const INGEST_RATES = env('BENCH_INGEST_RATES', '25,50,100,200,400,800,1000,1200,
 const STEP_SECONDS = Number(env('BENCH_STEP_SECONDS', '6'));
 const WARMUP_RATE = 100;
 const WARMUP_SECONDS = 5;
-/** Which phases to run (ingest, e2e): e.g. BENCH_PHASES=ingest while working on the handler. */
+/** Which phases to run (ingest, e2e, flapping): e.g. BENCH_PHASES=ingest while working on the handler. */
 const PHASES = new Set(env('BENCH_PHASES', 'ingest,e2e').split(','));
 const CONCURRENCY = 32;
 
@@ -567,6 +568,23 @@ async function main(): Promise<void> {
       };
       results['memory'] = memory;
     }
+    if (PHASES.has('flapping')) {
+      log('phase: flapping endpoint (each message fails its first two attempts)');
+      const { DATABASE_URL: _db, ...sharedEnv } = baseEnv;
+      results['flapping'] = await runFlappingPhase({
+        databaseUrl: (name) => pg.url(name),
+        box,
+        baseEnv: sharedEnv,
+        freePort,
+        log,
+        startSwitchboard: async (role, env) => {
+          const child = spawnTs(path.join(ROOT, 'src/cli/main.ts'), [role], env);
+          children.push(child);
+          await waitForLine(child, role === 'server' ? /API server listening/ : /"worker started"|worker started/);
+          return { stop: () => stop(child) };
+        },
+      });
+    }
     results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
   } catch (err) {
@@ -603,6 +621,10 @@ async function main(): Promise<void> {
       ['lost / duplicate deliveries', `${scaleRes.runs.reduce((a, r) => a + r.lost, 0)} / ${scaleRes.runs.reduce((a, r) => a + r.duplicates, 0)}`, `${endToEnd.baseline.lost} / ${endToEnd.baseline.duplicates}`, '0 / 0'],
       ['peak RSS MB server / worker', `${memory.serverPeakRssMb} / ${memory.workerPeakRssMb}`, '', ''],
     );
+  }
+  const flapping = results['flapping'] as FlappingResult | undefined;
+  if (flapping) {
+    rows.push([`flapping endpoint: max / p50 s to deliver (${flapping.delivered}/${flapping.events})`, `${(flapping.maxMs / 1000).toFixed(1)} / ${(flapping.p50Ms / 1000).toFixed(1)}`, `schedule ${(flapping.expectedMs / 1000).toFixed(1)}`, `${flapping.ratioMaxToExpected} (<= 1.5)`]);
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')).join('\n');

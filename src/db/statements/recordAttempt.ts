@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { afterSuccess } from '../../domain/circuitBreaker';
+import { circuitOnSuccess } from '../circuitOnSuccess';
 import type { Database } from '../schema';
 
 export interface AttemptRecord {
@@ -31,7 +31,6 @@ export interface AttemptRecord {
  * once so that neither sees the other delivered) is left to settleEventStatus.
  */
 export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Promise<{ settled: boolean }> {
-  const recovered = afterSuccess();
   const settleEventId = a.delivered ? (a.settleEventId ?? null) : null;
   const { rows } = await sql<{ settled: string }>`
     with attempt as (
@@ -52,14 +51,8 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
       returning 1
     ),
     endpoint as (
-      -- A success resets the failure streak even while the circuit stayed closed.
-      update endpoints set
-        consecutive_failures = ${recovered.consecutiveFailures},
-        failing_since = null,
-        circuit_state = case when ${a.closeCircuit} then ${recovered.state} else circuit_state end,
-        circuit_opened_at = case when ${a.closeCircuit} then null else circuit_opened_at end
-      where id = ${a.endpointId} and ${a.delivered} and (consecutive_failures > 0 or ${a.closeCircuit})
-      returning 1
+      -- A success resets the failure streak and feeds the circuit breaker's window, if one is open.
+      ${circuitOnSuccess(a.endpointId, a.delivered, a.closeCircuit)}
     ),
     settled as (
       update events set status = 'delivered', updated_at = now()
