@@ -1,3 +1,4 @@
+import { executePrepared } from '../preparedStatements';
 import { sql, type Kysely } from 'kysely';
 import { RESOLUTION_KEY_PATHS, type KeyLookup } from '../../domain/tenantResolution';
 import type { Database } from '../schema';
@@ -26,7 +27,7 @@ interface LookupRow {
  */
 export async function loadEventRouting(db: Kysely<Database>, eventId: string): Promise<EventRouting | undefined> {
   const paths = JSON.stringify(RESOLUTION_KEY_PATHS.map((k, ord) => ({ ord, kind: k.kind, path: k.path })));
-  const { rows } = await sql<{ id: string; partner_id: string; tenant_id: string | null; lookups: LookupRow[] }>`
+  const rows = await executePrepared(db, 'load_event_routing', sql<{ id: string; partner_id: string; tenant_id: string | null; lookups: LookupRow[] }>`
     with e as (
       select id, partner_id, tenant_id, payload from events where id = ${eventId}
     ),
@@ -49,7 +50,7 @@ export async function loadEventRouting(db: Kysely<Database>, eventId: string): P
     )
     select e.id, e.partner_id, e.tenant_id,
       coalesce((select jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'tenant_id', tenant_id, 'is_foreign', is_foreign) order by ord) from lookups), '[]'::jsonb) as lookups
-    from e`.execute(db);
+    from e`);
   const row = rows[0];
   if (!row) return undefined;
   return {

@@ -1,3 +1,4 @@
+import { executePrepared } from '../preparedStatements';
 import { sql, type Kysely } from 'kysely';
 import { circuitOnSuccess } from '../circuitOnSuccess';
 import type { Database } from '../schema';
@@ -32,7 +33,7 @@ export interface AttemptRecord {
  */
 export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Promise<{ settled: boolean }> {
   const settleEventId = a.delivered ? (a.settleEventId ?? null) : null;
-  const { rows } = await sql<{ settled: string }>`
+  const rows = await executePrepared(db, 'record_attempt', sql<{ settled: string }>`
     with attempt as (
       insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
       values (${a.deliveryId}, ${a.attemptNumber}, ${a.startedAt}, ${a.durationMs}, ${a.statusCode}, ${a.responseBody}, ${a.error})
@@ -68,6 +69,6 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
     )
     select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries,
       (select count(*) from endpoint) as endpoints, (select count(*) from settled_checkpoint) as settled
-  `.execute(db);
+  `);
   return { settled: Number(rows[0]?.settled ?? 0) > 0 };
 }

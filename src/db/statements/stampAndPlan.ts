@@ -1,3 +1,4 @@
+import { executePrepared } from '../preparedStatements';
 import { sql, type Kysely } from 'kysely';
 import type { DeliveryStatus } from '../../domain/statuses';
 import type { Database } from '../schema';
@@ -47,7 +48,7 @@ export interface PlannedAttemptRow extends DeliveryAttemptRow {
  */
 // eslint-disable-next-line max-lines-per-function -- one statement, read as one unit: its CTEs are the stages
 export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPlan): Promise<{ rows: PlannedAttemptRow[]; subscribed: number }> {
-  const { rows } = await sql<PlannedAttemptRow & { subscribed: string }>`
+  const rows = await executePrepared(db, 'stamp_and_plan', sql<PlannedAttemptRow & { subscribed: string }>`
     with before as (
       select tenant_id from events where id = ${p.eventId}
     ),
@@ -107,6 +108,6 @@ export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPla
     from all_rows r
     join endpoints ep on ep.id = r.endpoint_id
     join events ev on ev.id = ${p.eventId}
-    order by r.endpoint_id`.execute(db);
+    order by r.endpoint_id`);
   return { rows: rows.map(({ subscribed: _, ...r }) => ({ ...r, status: r.status as DeliveryStatus })), subscribed: Number(rows[0]?.subscribed ?? 0) };
 }
