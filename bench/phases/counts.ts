@@ -30,11 +30,13 @@ interface HistoryCounts {
   workflowTasks: number;
   markers: number;
   byType: Record<string, number>;
+  /** How many workflows had a history of each length: shows the happy path's shape beside the average. */
+  lengths: Record<string, number>;
 }
 
 /** History events of each event's workflows: the event workflow, its children, and delivery workflows the database names. */
 async function historyCounts(env: E2eEnvironment, workflowIds: string[]): Promise<HistoryCounts> {
-  const out: HistoryCounts = { workflows: 0, events: 0, upserts: 0, workflowTasks: 0, markers: 0, byType: {} };
+  const out: HistoryCounts = { workflows: 0, events: 0, upserts: 0, workflowTasks: 0, markers: 0, byType: {}, lengths: {} };
   const queue = [...workflowIds];
   const seen = new Set<string>();
   await runPool(queue, 8, async (id) => {
@@ -42,6 +44,8 @@ async function historyCounts(env: E2eEnvironment, workflowIds: string[]): Promis
     seen.add(id);
     const history = await env.client.workflow.getHandle(id).fetchHistory();
     out.workflows++;
+    const length = String(history.events?.length ?? 0);
+    out.lengths[length] = (out.lengths[length] ?? 0) + 1;
     for (const e of history.events ?? []) {
       out.events++;
       const type = EventType[e.eventType ?? 0] ?? String(e.eventType);
@@ -84,6 +88,7 @@ export const countsPhase: Phase = {
 
     const eager0 = await eagerStartCounts((s) => env.procs.workerMetric(s));
     const activations0 = await env.procs.activations();
+    const deferred0 = await env.procs.workerMetric('switchboard_first_attempts_total{mode="deferred"}');
     const sql0 = await statementCalls(ctx.stack, env.db.name);
     const t0 = Date.now();
     const callIds = await deliverAndSettle(env, n, 'count');
@@ -91,6 +96,7 @@ export const countsPhase: Phase = {
     const statements = callsBetween(sql0, await statementCalls(ctx.stack, env.db.name)).sort((a, b) => b.calls - a.calls);
     const activations = (await env.procs.activations()) - activations0;
     const eager = eagerBetween(eager0, await eagerStartCounts((s) => env.procs.workerMetric(s)));
+    const firstAttemptsDeferred = (await env.procs.workerMetric('switchboard_first_attempts_total{mode="deferred"}')) - deferred0;
 
     const eventWorkflows = callIds.map((c) => eventWorkflowId(env.db.partner.id, c, 'call.started'));
     const deliveryWorkflows = await deliveryWorkflowIds(env, eventWorkflows);
@@ -109,6 +115,8 @@ export const countsPhase: Phase = {
       markersPerEvent: per(history.markers, n),
       workflowsPerEvent: per(history.workflows, n),
       historyEventTypes: history.byType,
+      historyLengths: history.lengths,
+      firstAttemptsDeferred,
       activationsPerEvent: per(activations, n),
       sqlStatementsPerEvent: per(sqlCalls, n),
       sqlBackgroundPerEventEstimate: per(background, n),
@@ -119,7 +127,9 @@ export const countsPhase: Phase = {
     log(`counts: history ${counts.historyEventsPerEvent}, upserts ${counts.upsertsPerEvent}, activations ${counts.activationsPerEvent}, SQL ${counts.sqlStatementsPerEvent} (background ~${counts.sqlBackgroundPerEventEstimate}), eager ${eager.percent} %`);
     for (const s of counts.sqlTopStatements) log(`  SQL ${s.perEvent}/event: ${s.query}`);
     ctx.rows.push(
-      targetRow(`counts (${n} events): Temporal history events per event`, `${counts.historyEventsPerEvent} (${counts.workflowsPerEvent} workflows, ${counts.workflowTasksPerEvent} tasks)`, counts.historyEventsPerEvent, { op: '<=', limit: 8 }),
+      targetRow(`counts (${n} events): Temporal history events per event (mean)`, `${counts.historyEventsPerEvent} (${counts.workflowsPerEvent} workflows, ${counts.workflowTasksPerEvent} workflow tasks)`, counts.historyEventsPerEvent, { op: '<=', limit: 8 }),
+      { metric: 'counts: workflows by history length (length: workflows)', switchboard: Object.entries(history.lengths).map(([l, c]) => `${l}: ${c}`).join(', ') },
+      { metric: 'counts: first attempts deferred to the task queue', switchboard: `${firstAttemptsDeferred} of ${n}` },
       targetRow('counts: search-attribute upserts per event (beyond the start)', `${counts.upsertsPerEvent}`, counts.upsertsPerEvent, { op: '<=', limit: 1 }),
       targetRow('counts: workflow activations per event (worker)', `${counts.activationsPerEvent}`, counts.activationsPerEvent, { op: '<=', limit: 3 }),
       targetRow('counts: SQL statements per event, ingest to settled (all on the db)', `${counts.sqlStatementsPerEvent} (~${counts.sqlBackgroundPerEventEstimate} background)`, counts.sqlStatementsPerEvent, { op: '<=', limit: 5 }),

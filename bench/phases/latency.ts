@@ -16,6 +16,10 @@ interface EventTimeline {
   claimed: number | null;
   /** Temporal: the workflow execution's start time (describe). */
   workflowStarted: number | null;
+  /** event_checkpoints 'tenant_resolved' (its transaction's now()). */
+  tenantResolved: number | null;
+  /** event_checkpoints 'delivering': the deliveries planned. */
+  planned: number | null;
   /** delivery_attempts.started_at of attempt 1: the worker just before the POST. */
   firstAttemptSent: number | null;
   /** bench receiver: the verified delivery arrived. */
@@ -26,14 +30,18 @@ interface EventTimeline {
   workflowClosed: number | null;
 }
 
-const HOPS: Array<[string, keyof EventTimeline, keyof EventTimeline]> = [
-  ['POST → receipt (events.received_at)', 'posted', 'received'],
-  ['receipt → relay claim (start_claimed_until − lease)', 'received', 'claimed'],
-  ['relay claim → workflow start (Temporal start time)', 'claimed', 'workflowStarted'],
-  ['workflow start → first attempt sent (delivery_attempts.started_at)', 'workflowStarted', 'firstAttemptSent'],
-  ['first attempt sent → arrived at receiver', 'firstAttemptSent', 'arrived'],
-  ['first attempt sent → attempt recorded (deliveries.delivered_at)', 'firstAttemptSent', 'attemptRecorded'],
-  ['attempt recorded → workflow closed', 'attemptRecorded', 'workflowClosed'],
+/** The hops in order; `toDelivery` marks the consecutive hops from POST to the delivery's arrival: what the POST→delivery latency is made of, so the slowest of them is marked. */
+const HOPS: Array<{ name: string; from: keyof EventTimeline; to: keyof EventTimeline; toDelivery: boolean }> = [
+  { name: 'POST → receipt (events.received_at)', from: 'posted', to: 'received', toDelivery: true },
+  { name: 'receipt → relay claim (start_claimed_until − lease)', from: 'received', to: 'claimed', toDelivery: true },
+  { name: 'relay claim → workflow start (Temporal start time)', from: 'claimed', to: 'workflowStarted', toDelivery: true },
+  { name: 'workflow start → tenant resolved (checkpoint tenant_resolved)', from: 'workflowStarted', to: 'tenantResolved', toDelivery: true },
+  { name: 'tenant resolved → deliveries planned (checkpoint delivering)', from: 'tenantResolved', to: 'planned', toDelivery: true },
+  { name: 'deliveries planned → first attempt sent (delivery_attempts.started_at)', from: 'planned', to: 'firstAttemptSent', toDelivery: true },
+  { name: 'workflow start → first attempt sent (the three above)', from: 'workflowStarted', to: 'firstAttemptSent', toDelivery: false },
+  { name: 'first attempt sent → arrived at receiver', from: 'firstAttemptSent', to: 'arrived', toDelivery: true },
+  { name: 'first attempt sent → attempt recorded (deliveries.delivered_at)', from: 'firstAttemptSent', to: 'attemptRecorded', toDelivery: false },
+  { name: 'attempt recorded → workflow closed (settled)', from: 'attemptRecorded', to: 'workflowClosed', toDelivery: false },
 ];
 
 /**
@@ -64,14 +72,14 @@ export const latencyPhase: Phase = {
     const p99 = percentile(latencies, 99);
     const sample = posted.filter((_, i) => i % Math.max(1, Math.floor(n / BENCH.latencyHopSample)) === 0).slice(0, BENCH.latencyHopSample);
     const timelines = await timelinesOf(env, sample);
-    const hops = HOPS.map(([name, from, to]) => {
+    const hops = HOPS.map(({ name, from, to, toDelivery }) => {
       const d = timelines.flatMap((t) => (t[from] !== null && t[to] !== null ? [t[to]! - t[from]!] : [])).sort((a, b) => a - b);
-      return { hop: name, samples: d.length, p50: Math.round(percentile(d, 50)), p99: Math.round(percentile(d, 99)) };
+      return { hop: name, toDelivery, samples: d.length, p50: Math.round(percentile(d, 50)), p99: Math.round(percentile(d, 99)) };
     });
     ctx.results['latency'] = { offeredPerSecond: Number(rate.toFixed(1)), capacityPerSecond: capacity, seconds: BENCH.latencySeconds, events: n, lost, p50, p90: percentile(latencies, 90), p99, hops };
     log(`latency: p50 ${p50} ms p99 ${p99} ms, lost ${lost}`);
     for (const h of hops) log(`  ${h.hop}: p50 ${h.p50} ms p99 ${h.p99} ms (${h.samples} samples)`);
-    const slowest = [...hops.slice(0, 5)].filter((h) => h.samples > 0).sort((a, b) => b.p50 - a.p50)[0];
+    const slowest = hops.filter((h) => h.toDelivery && h.samples > 0).sort((a, b) => b.p50 - a.p50)[0];
     ctx.rows.push(
       targetRow(`latency at ${rate.toFixed(1)}/s steady (${BENCH.latencyLoad * 100} % of capacity): POST→delivery p50`, `${p50} ms`, p50, { op: '<=', limit: 15, unit: ' ms' }),
       targetRow('latency: POST→delivery p99', `${p99} ms`, p99, { op: '<=', limit: 60, unit: ' ms' }),
@@ -103,6 +111,8 @@ async function timelinesOf(env: E2eEnvironment, sample: PostedEvent[]): Promise<
     `select e.id, e.workflow_id,
             extract(epoch from e.received_at) * 1000 as received,
             extract(epoch from e.start_claimed_until - make_interval(secs => $2)) * 1000 as claimed,
+            (select extract(epoch from min(c.at)) * 1000 from event_checkpoints c where c.event_id = e.id and c.stage = 'tenant_resolved') as tenant_resolved,
+            (select extract(epoch from min(c.at)) * 1000 from event_checkpoints c where c.event_id = e.id and c.stage = 'delivering') as planned,
             (select extract(epoch from min(a.started_at)) * 1000 from delivery_attempts a join deliveries d on d.id = a.delivery_id
               where d.event_id = e.id and a.attempt_number = 1) as first_attempt,
             (select extract(epoch from min(d.delivered_at)) * 1000 from deliveries d where d.event_id = e.id) as recorded
@@ -125,6 +135,8 @@ async function timelinesOf(env: E2eEnvironment, sample: PostedEvent[]): Promise<
       received: ms(row?.['received']),
       claimed: ms(row?.['claimed']),
       workflowStarted,
+      tenantResolved: ms(row?.['tenant_resolved']),
+      planned: ms(row?.['planned']),
       firstAttemptSent: ms(row?.['first_attempt']),
       arrived: env.receiver.arrivals.get(s.eventId)?.at ?? null,
       attemptRecorded: ms(row?.['recorded']),
