@@ -96,11 +96,16 @@ export class E2eEnvironment {
     const db = await stack.prepareDatabase('bench_e2e', receiver.url);
     receiver.setSecrets([db.endpoint.secret]);
     const env = new E2eEnvironment(stack, receiver, db);
-    env.connection = await Connection.connect({ address: stack.temporal.address });
-    env.client = new Client({ connection: env.connection });
-    await env.procs.startServer();
-    env.poster = new EventPoster(env.procs.apiUrl, db.partner, BENCH.concurrency);
-    return env;
+    try {
+      env.connection = await Connection.connect({ address: stack.temporal.address });
+      env.client = new Client({ connection: env.connection });
+      await env.procs.startServer();
+      env.poster = new EventPoster(env.procs.apiUrl, db.partner, BENCH.concurrency);
+      return env;
+    } catch (err) {
+      await env.stop(); // never leave a half-started server behind
+      throw err;
+    }
   }
 
   /** The worker the next phase needs: the regular one, or the counts pass's instrumented one. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BENCH, log } from './config';
 import { E2eEnvironment } from './e2eEnvironment';
-import type { BenchContext } from './phases/phase';
+import type { BenchContext, TargetRow } from './phases/phase';
 import { PHASES } from './phases/registry';
 import { BenchReceiver } from './receiver';
 import { printTable, writeResults } from './report';
@@ -24,16 +24,21 @@ async function main(): Promise<void> {
   let stack: BenchStack | undefined;
   let e2e: E2eEnvironment | undefined;
   let keepLogs = BENCH.keepLogs;
-  const ctx = { root, receiver, results: {}, rows: [] } as unknown as BenchContext;
+  const results: Record<string, unknown> = {};
+  const rows: TargetRow[] = [];
   try {
     await receiver.start();
-    stack = await BenchStack.start(root);
-    const s = stack;
+    const s = (stack = await BenchStack.start(root));
     let e2eStarting: Promise<E2eEnvironment> | undefined;
-    Object.assign(ctx, {
+    const ctx: BenchContext = {
+      root,
       stack: s,
+      receiver,
+      results,
+      rows,
+      // Started by the first phase that needs it, shared by the rest, stopped at the end.
       e2e: () => (e2eStarting ??= E2eEnvironment.start(s, receiver).then((env) => (e2e = env))),
-    });
+    };
     for (const phase of PHASES) {
       if (!BENCH.phases.has(phase.name)) continue;
       const t0 = Date.now();
@@ -41,11 +46,11 @@ async function main(): Promise<void> {
       log(`phase ${phase.name} took ${Math.round((Date.now() - t0) / 1000)} s`);
     }
     if (e2e) {
-      ctx.rows.push(e2e.integrityRow());
-      ctx.results['integrity'] = e2e.integrity;
+      rows.push(e2e.integrityRow());
+      results['integrity'] = e2e.integrity;
     }
-    ctx.results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    ctx.results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
+    results['machine'] = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    results['durationSeconds'] = Math.round((Date.now() - started) / 1000);
   } catch (err) {
     keepLogs = true;
     throw err;
@@ -56,8 +61,8 @@ async function main(): Promise<void> {
     if (keepLogs) log(`process logs kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
-  process.stdout.write('\n' + printTable(ctx.rows) + '\n');
-  process.stdout.write(`results written to ${writeResults(ctx.results, ctx.rows)}\n`);
+  process.stdout.write('\n' + printTable(rows) + '\n');
+  process.stdout.write(`results written to ${writeResults(results, rows)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -49,8 +49,13 @@ export class BenchStack {
       headless: true,
     });
     const stack = new BenchStack(postgres, temporal);
-    await Promise.all([stack.startPostgresWithStatementCounts(), temporal.start()]);
-    return stack;
+    try {
+      await Promise.all([stack.startPostgresWithStatementCounts(), temporal.start()]);
+      return stack;
+    } catch (err) {
+      await stack.stop(); // whichever of the two did start
+      throw err;
+    }
   }
 
   /**
