@@ -37,9 +37,13 @@ interface HistoryCounts {
 /** History events of each event's workflows: the event workflow, its children, and delivery workflows the database names. */
 async function historyCounts(env: E2eEnvironment, workflowIds: string[]): Promise<HistoryCounts> {
   const out: HistoryCounts = { workflows: 0, events: 0, upserts: 0, workflowTasks: 0, markers: 0, byType: {}, lengths: {} };
-  const queue = [...workflowIds];
   const seen = new Set<string>();
-  await runPool(queue, 8, async (id) => {
+  // In waves: a wave's histories name the next wave's workflows (children).
+  const queue = [...workflowIds];
+  while (queue.length > 0) await runPool(queue.splice(0), 8, fetchOne);
+  return out;
+
+  async function fetchOne(id: string): Promise<void> {
     if (seen.has(id)) return;
     seen.add(id);
     const history = await env.client.workflow.getHandle(id).fetchHistory();
@@ -56,8 +60,7 @@ async function historyCounts(env: E2eEnvironment, workflowIds: string[]): Promis
       const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (child && !seen.has(child)) queue.push(child);
     }
-  });
-  return out;
+  }
 }
 
 const per = (n: number, events: number) => Number((n / events).toFixed(2));
