@@ -12,7 +12,10 @@ export type CpuSnapshot = Record<string, number>;
 interface ProcEntry {
   pid: number;
   ppid: number;
-  ms: number;
+  /** Its own user + system time. */
+  ownMs: number;
+  /** What its exited (reaped) children spent. */
+  reapedMs: number;
   cmd: string;
 }
 
@@ -26,8 +29,9 @@ function readProcesses(): ProcEntry[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      out.push({ pid: Number(entry), ppid: Number(f[1]), ms: ticks * CLOCK_TICK_MS, cmd });
+      const own = (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS;
+      const reaped = (Number(f[13]) + Number(f[14])) * CLOCK_TICK_MS;
+      out.push({ pid: Number(entry), ppid: Number(f[1]), ownMs: own, reapedMs: reaped, cmd });
     } catch {
       // exited while we looked
     }
@@ -44,6 +48,10 @@ export function componentOfCommand(cmd: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `bench` is this process alone, without what its exited children spent: every measured
+ * component is its child, so its tree would hold (and count twice) all of them.
+ */
 export function cpuSnapshot(roots: Record<string, number | undefined>, classify?: (cmd: string) => string | undefined): CpuSnapshot {
   const procs = readProcesses();
   const children = new Map<number, ProcEntry[]>();
@@ -57,7 +65,11 @@ export function cpuSnapshot(roots: Record<string, number | undefined>, classify?
     while (stack.length > 0) {
       const p = stack.pop()!;
       const component = classify?.(p.cmd) ?? name;
-      out[component] = (out[component] ?? 0) + p.ms;
+      if (name === 'bench') {
+        out[name] += p.ownMs;
+        continue;
+      }
+      out[component] = (out[component] ?? 0) + p.ownMs + p.reapedMs;
       stack.push(...(children.get(p.pid) ?? []));
     }
   }
