@@ -26,6 +26,23 @@ async function main(): Promise<void> {
   let keepLogs = BENCH.keepLogs;
   const results: Record<string, unknown> = {};
   const rows: TargetRow[] = [];
+  let stopping: Promise<void> | undefined;
+  const stopEverything = () =>
+    (stopping ??= (async () => {
+      receiver.close();
+      await e2e?.stop();
+      await stack?.stop();
+      if (keepLogs) log(`process logs kept in ${root}`);
+      else rmSync(root, { recursive: true, force: true });
+    })());
+  // A Ctrl-C stops what the bench started (the server and worker would otherwise outlive it).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      keepLogs = true;
+      log(`${signal}: stopping`);
+      void stopEverything().finally(() => process.exit(130));
+    });
+  }
   try {
     await receiver.start();
     const s = (stack = await BenchStack.start(root));
@@ -55,11 +72,7 @@ async function main(): Promise<void> {
     keepLogs = true;
     throw err;
   } finally {
-    receiver.close();
-    await e2e?.stop();
-    await stack?.stop();
-    if (keepLogs) log(`process logs kept in ${root}`);
-    else rmSync(root, { recursive: true, force: true });
+    await stopEverything();
   }
   process.stdout.write('\n' + printTable(rows) + '\n');
   process.stdout.write(`results written to ${writeResults(results, rows)}\n`);
