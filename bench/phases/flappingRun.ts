@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import type { SecretBox } from '../src/crypto/secretBox';
-import { connectDatabase } from '../src/db/connect';
-import { migrateToLatest } from '../src/db/migrate';
-import { secretKeyBytes } from '../src/signing/webhookSecret';
-import { insertEndpoint } from '../src/tenancy/endpoints';
-import { createPartner } from '../src/tenancy/partners';
-import { createTenant, insertRoute } from '../src/tenancy/tenants';
+import type { SecretBox } from '../../src/crypto/secretBox';
+import { connectDatabase } from '../../src/db/connect';
+import { migrateToLatest } from '../../src/db/migrate';
+import { secretKeyBytes } from '../../src/signing/webhookSecret';
+import { insertEndpoint } from '../../src/tenancy/endpoints';
+import { createPartner } from '../../src/tenancy/partners';
+import { createTenant, insertRoute } from '../../src/tenancy/tenants';
 
 /**
  * The flapping-endpoint phase (issue 17): 20 events to an endpoint that answers 500 to each
