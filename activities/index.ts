@@ -14,7 +14,7 @@ export type { ActivityDeps } from './deps';
 
 /**
  * Every activity the worker registers, bound to its dependencies. `routed` hears when an event's
- * routing step has planned its deliveries or ended (the outbox relay's pacing).
+ * routing step ended (the outbox relay's pacing).
  */
 export function createActivities(deps: ActivityDeps, agent: Agent, routed: (eventId: string) => void = () => undefined) {
   const resolver = tenantResolver(deps);

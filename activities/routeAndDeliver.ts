@@ -56,8 +56,6 @@ export function routeAndDeliverActivities(deps: ActivityDeps, resolver: TenantRe
     const decided = await resolver.decide(input.eventId);
     if (decided.outcome !== 'resolved') return decided;
     const rows = await plan(input, decided);
-    // Planned: what is left are the POSTs, bounded on their own (deliveryAttempts.inline).
-    routed(input.eventId);
     const firsts = await Promise.all(rows.map((row) => attemptFirst(attempts, row, input.eventId)));
     const allDelivered = firsts.every((f) => f.outcome === 'delivered');
     // Settled by an attempt's own statement, or (no deliveries at all; siblings that recorded at

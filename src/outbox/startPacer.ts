@@ -7,9 +7,10 @@
  * relay that starts a sweep's 200 rows as fast as the server answers floods the slots in
  * milliseconds (measured: 115 of 500 burst starts eager, 94 first attempts deferred). So the relay
  * takes a place here before each start (INGEST_MAX_INFLIGHT_STARTS places), and an eagerly started
- * event keeps it until its routing step has planned its deliveries on this worker (`finished`):
- * its first POSTs are bounded apart (DELIVERY_INLINE_ATTEMPTS), so a slow endpoint never holds a
- * place. `holdMs` frees a place whose step never reports (its task went to another worker).
+ * event keeps it until its routing step (first POSTs included) ends on this worker (`finished`),
+ * at most `holdMs`: a step held up by a slow endpoint stops pacing the relay after that, so
+ * hanging endpoints slow starts down but never stop them (their POSTs are bounded apart,
+ * DELIVERY_INLINE_ATTEMPTS), and a place whose step never reports here is not lost.
  */
 export class StartPacer {
   private reserved = 0;
@@ -18,7 +19,7 @@ export class StartPacer {
 
   constructor(
     private readonly places: number,
-    private readonly holdMs = 30_000,
+    private readonly holdMs = 2_000,
   ) {}
 
   /** Waits for a place, for one start. */

@@ -1,5 +1,6 @@
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { execFile } from 'node:child_process';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createDeliveryAgent } from '../net/webhookHttpClient';
 import { OutboxRelay } from '../outbox/relay';
@@ -10,18 +11,28 @@ import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
 import type { Services } from '../services';
 
-const WORKFLOWS_PATH = require.resolve('../../workflows');
+let bundlePromise: Promise<{ code: string }> | undefined;
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** Bundling takes seconds; do it once per process and share it between workers (tests, bench). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+/**
+ * The workflow bundle, made once per process (tests and the bench share it between workers) in a
+ * short-lived child process (./bundleWorkflowsMain), so webpack's memory never stays with the
+ * worker. Running from source, the child runs the source under tsx too.
+ */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundlePromise ??= bundleInChild();
   return bundlePromise;
 }
 
-const noop = () => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+function bundleInChild(): Promise<{ code: string }> {
+  const main = require.resolve('./bundleWorkflowsMain');
+  const args = main.endsWith('.ts') ? ['--import', 'tsx', main] : [main];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, code, stderr) => {
+      if (err) reject(new Error(`workflow bundling failed: ${stderr || err.message}`));
+      else resolve({ code });
+    });
+  });
+}
 
 export interface RunningWorker {
   worker: Worker;
@@ -74,7 +85,11 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     // take the slots everything else (the database steps included) needs.
     maxConcurrentWorkflowTaskExecutions: 100 + config.delivery.inlineAttempts,
     maxConcurrentLocalActivityExecutions: 100 + config.delivery.inlineAttempts,
-    maxCachedWorkflows: 2000,
+    // A delivered event completes in its first workflow task and leaves the cache at once; only
+    // waiting ones (a deferred attempt, a child running retries) stay, and each costs the worker
+    // memory (2000 cached: 555-700 MB peak RSS at ~1000 in flight). An evicted one is replayed from
+    // its short history when its next task comes.
+    maxCachedWorkflows: 150,
   });
   const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client, pacer);
   logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace, relay: Boolean(relay) }, 'worker started');
