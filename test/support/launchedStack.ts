@@ -58,9 +58,10 @@ export interface LaunchedStack {
   api: string;
 }
 
-export function launchStack(opts: { how: 'npm' | 'launcher'; dataDir: string; ports: StackPorts; env?: Record<string, string> }): LaunchedStack {
+export function launchStack(opts: { how: 'npm' | 'launcher'; dataDir: string; ports: StackPorts; env?: Record<string, string>; args?: string[] }): LaunchedStack {
   const { ports } = opts;
-  const [command, args] = opts.how === 'npm' ? ['npm', ['start']] : [process.execPath, [path.join(ROOT, 'bin', 'switchboard'), 'start']];
+  const extra = opts.args ?? [];
+  const [command, args] = opts.how === 'npm' ? ['npm', ['start', ...(extra.length ? ['--', ...extra] : [])]] : [process.execPath, [path.join(ROOT, 'bin', 'switchboard'), 'start', ...extra]];
   const child = spawn(command, args as string[], {
     cwd: ROOT,
     detached: true,
