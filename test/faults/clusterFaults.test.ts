@@ -91,7 +91,9 @@ describe('faults on the cluster topology', () => {
   it('kill -9 of one of two API servers mid-burst: only requests in flight on it fail, partners retry, nothing lost', async () => {
     const before = cluster.children().servers;
     const { load, faultAt } = await burstWithFault('cluster: API server kill -9', async () => ({ killedServerPid: kill(before[0], 'SIGKILL') }));
-    const failed = load.attempts.filter((a) => a.status !== 202);
+    // A retry of a request the dead server had already committed is answered 200 (the same event):
+    // a success too.
+    const failed = load.attempts.filter((a) => a.status < 200 || a.status >= 300);
     // What a partner sees of a dead backend behind the proxy: the documented 503 for the requests
     // that were on it when it died, and from then on only successes (the proxy routes around it).
     expect(failed.filter((a) => a.status !== 503)).toEqual([]);
