@@ -92,7 +92,7 @@ async function startCountingReceiver(): Promise<{ url: string; delivered: Set<st
 async function freeFrontendPort(): Promise<number> {
   for (;;) {
     const { temporal } = await freeStackPorts();
-    if (temporal > 1_000 && (await portsInUse(Object.values(portsFromFrontend(temporal)))).length === 0) return temporal;
+    if (temporal > 1_000 && temporal < 32_000 && (await portsInUse(Object.values(portsFromFrontend(temporal)))).length === 0) return temporal;
   }
 }
 

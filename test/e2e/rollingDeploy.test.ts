@@ -90,21 +90,26 @@ describe('rolling deploy of a workflow change on the cluster', () => {
       (ids) => ids.length === BURST,
       90_000,
     );
+    // Every delivery planned and none finished: all BURST workflows are open, retrying (or waiting
+    // on the endpoint's open circuit) when the roll begins.
     await eventually(
       () => partnerDeliveryCounts(core, partner.id),
-      (c) => (c['delivering'] ?? 0) + (c['pending'] ?? 0) === BURST,
+      (c) => Object.values(c).reduce((a, b) => a + b, 0) === BURST && !c['delivered'] && !c['dead_lettered'],
       90_000,
     );
+    step('version A: burst acknowledged, every event workflow open with a retrying delivery');
 
     // The roll: B1 in, A1 out, B2 in, A2 out. Each A drains and stops (SIGTERM) as a deploy does.
     const b1 = new WorkerProcess(env, 'worker', VERSION_B);
     workers.push(b1);
     await b1.start();
     await a1.stop();
+    step('rolled: B1 in, A1 out');
     const b2 = new WorkerProcess(env, 'worker', VERSION_B);
     workers.push(b2);
     await b2.start();
     await a2.stop();
+    step('rolled: B2 in, A2 out');
 
     // The endpoint recovers; everything A started finishes on B workers.
     receiver.healthy();
@@ -115,6 +120,7 @@ describe('rolling deploy of a workflow change on the cluster', () => {
       (c) => c['delivered'] === BURST + 6,
       180_000,
     );
+    step('endpoint recovered: every delivery delivered');
 
     const all = await eventWorkflowIds(client, partner.id);
     const workflowsB = all.filter((id) => !workflowsA.includes(id));
@@ -139,9 +145,14 @@ describe('rolling deploy of a workflow change on the cluster', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: unpatched }, aHistory, workflowsA[0])).rejects.toThrow(/Nondeterminism|DeterminismViolation/i);
     const patchedB = await bundleWorkflowCode({ workflowsPath: require.resolve('../rolling/workflowsVersionB'), logger: quietLogger });
     await Worker.runReplayHistory({ workflowBundle: patchedB }, aHistory, workflowsA[0]);
-  });
+  }, 900_000);
 
 });
+
+const started = Date.now();
+function step(what: string): void {
+  process.stderr.write(`[rolling deploy +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+}
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

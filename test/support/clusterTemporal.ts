@@ -5,6 +5,7 @@ import type { ClusterPorts } from '../../src/dev/cluster/serverConfig';
 import { setupTemporalSchemas } from '../../src/dev/cluster/temporalSchema';
 import { TemporalClusterServer } from '../../src/dev/cluster/temporalServer';
 import { TemporalUiServer } from '../../src/dev/cluster/uiServer';
+import { portPicker } from './launchedStack';
 import { freePort } from './ports';
 
 /**
@@ -22,17 +23,22 @@ export interface ClusterTemporal {
   stop(): Promise<void>;
 }
 
+/**
+ * Below the kernel's ephemeral range (portPicker): the server binds them seconds later, and
+ * Temporal stores membership ports in a smallint column, so none may be above 32767.
+ */
 export async function freeClusterPorts(): Promise<ClusterPorts> {
+  const pick = await portPicker();
   return {
-    frontend: await freePort(),
-    frontendHttp: await freePort(),
-    history: await freePort(),
-    matching: await freePort(),
-    worker: await freePort(),
-    frontendMembership: await freePort(),
-    historyMembership: await freePort(),
-    matchingMembership: await freePort(),
-    workerMembership: await freePort(),
+    frontend: await pick(),
+    frontendHttp: await pick(),
+    history: await pick(),
+    matching: await pick(),
+    worker: await pick(),
+    frontendMembership: await pick(),
+    historyMembership: await pick(),
+    matchingMembership: await pick(),
+    workerMembership: await pick(),
   };
 }
 

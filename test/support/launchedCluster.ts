@@ -43,7 +43,8 @@ export interface ClusterChildren {
 async function freeFrontendPort(): Promise<number> {
   for (;;) {
     const { temporal } = await freeStackPorts();
-    if (temporal < 1_000) continue;
+    // Membership ports (frontend − 300…) must stay below 32768: Temporal stores them as smallint.
+    if (temporal < 1_000 || temporal > 32_000) continue;
     const all = Object.values(portsFromFrontend(temporal));
     if ((await portsInUse(all)).length === 0) return temporal;
   }

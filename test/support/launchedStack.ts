@@ -30,7 +30,7 @@ export async function freeStackPorts(): Promise<StackPorts> {
   return { api: await pick(), temporal: await pick(), ui: await pick(), pg: await pick(), workerMetrics: await pick(), workerSdkMetrics: await pick() };
 }
 
-async function portPicker(): Promise<() => Promise<number>> {
+export async function portPicker(): Promise<() => Promise<number>> {
   let ephemeralLow: number;
   try {
     ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);

@@ -63,19 +63,27 @@ export class TemporalClusterServer {
 
   async start(): Promise<void> {
     const o = this.options;
+    assertMembershipPorts(o.ports);
     this.writeConfig();
     const args = ['--root', o.rootDir, '--config', 'config', '--env', CONFIG_ENV, '--allow-no-auth', 'start'];
     const guarded = withParentDeathSignal(o.serverPath, args, 'SIGTERM');
     if (!guarded.guarded) o.log('setpriv --pdeathsig is not available: a kill -9 of this process would leave the Temporal server running');
-    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // Its log goes to stdout (config `log.stdout`); at level warn that is little, and it is what says
+    // why a start failed.
+    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.exit = exitOf(child);
     const killOnExit = () => child.kill('SIGTERM');
     process.once('exit', killOnExit);
     child.once('exit', () => process.off('exit', killOnExit));
-    const stderrTail = keepTail(child.stderr, 8000);
+    let output = '';
+    const keep = (text: string) => {
+      output = (output + text).slice(-8000);
+    };
+    keepTail(child.stdout, 0, keep);
+    keepTail(child.stderr, 0, keep);
     const exitedEarly = this.exit.then((exit) => {
-      throw new Error(`Temporal server exited early (${describeExit(exit)}):\n${stderrTail()}`);
+      throw new Error(`Temporal server exited early (${describeExit(exit)}):\n${output}`);
     });
     exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the supervisor's concern
     try {
@@ -102,6 +110,18 @@ export class TemporalClusterServer {
   async stop(): Promise<void> {
     if (this.child) await stopChild(this.child, 20_000);
     this.child = undefined;
+  }
+}
+
+export class ClusterPortError extends Error {
+  override name = 'ClusterPortError';
+}
+
+/** Temporal records membership ports in a smallint column (cluster_membership.rpc_port): above 32767 the server dies at start. */
+function assertMembershipPorts(ports: ClusterPorts): void {
+  const tooHigh = (['frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership'] as const).filter((k) => ports[k] > 32_767);
+  if (tooHigh.length) {
+    throw new ClusterPortError(`Temporal membership ports must be below 32768 (it stores them as smallint): ${tooHigh.map((k) => `${k}=${ports[k]}`).join(', ')}; choose a lower TEMPORAL_PORT`);
   }
 }
 
