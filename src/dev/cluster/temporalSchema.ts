@@ -68,7 +68,7 @@ export async function schemaVersion(endpoint: PostgresEndpoint, database: string
   });
 }
 
-async function runSqlTool(sqlTool: string, endpoint: PostgresEndpoint, database: string, command: string[]): Promise<void> {
+export async function runSqlTool(sqlTool: string, endpoint: PostgresEndpoint, database: string, command: string[]): Promise<void> {
   // The password goes through the environment, not argv, so `ps` does not show it.
   const child = spawn(sqlTool, ['--plugin', 'postgres12', '--ep', endpoint.host, '--port', String(endpoint.port), '--user', endpoint.user, '--db', database, ...command], {
     env: childEnv({ SQL_PASSWORD: endpoint.password }),
