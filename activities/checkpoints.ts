@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { EventStatus } from '../src/domain/statuses';
 import { settleEventStatusStatement } from '../src/db/statements/settleEventStatus';
+import type { Kysely } from 'kysely';
+import type { Database } from '../src/db/schema';
 import type { ActivityDeps } from './deps';
 
 export interface CheckpointInput {
@@ -35,24 +37,29 @@ export function checkpointActivities({ db }: ActivityDeps) {
      * a checkpoint when it changes. Returns the new status.
      */
     async settleEventStatus(eventId: string): Promise<EventStatus> {
-      const rows = await db
-        .selectFrom('deliveries')
-        .select(['status', sql<number>`count(*)::int`.as('n')])
-        .where('event_id', '=', eventId)
-        .groupBy('status')
-        .execute();
-      const count = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
-      const total = rows.reduce((a, r) => a + r.n, 0);
-      const delivered = count('delivered');
-      const dead = count('dead_lettered');
-      let status: EventStatus;
-      if (total === 0) status = 'no_subscribers';
-      else if (delivered === total) status = 'delivered';
-      else if (delivered + dead < total) status = 'delivering';
-      else if (delivered === 0) status = 'dead_lettered';
-      else status = 'partially_delivered';
-      await settleEventStatusStatement(db, eventId, status, { delivered, dead_lettered: dead, total });
-      return status;
+      return settleEvent(db, eventId);
     },
   };
+}
+
+/** An event's status from its deliveries' (see settleEventStatus), written with its checkpoint when it changes. */
+export async function settleEvent(db: Kysely<Database>, eventId: string): Promise<EventStatus> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['status', sql<number>`count(*)::int`.as('n')])
+    .where('event_id', '=', eventId)
+    .groupBy('status')
+    .execute();
+  const count = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+  const total = rows.reduce((a, r) => a + r.n, 0);
+  const delivered = count('delivered');
+  const dead = count('dead_lettered');
+  let status: EventStatus;
+  if (total === 0) status = 'no_subscribers';
+  else if (delivered === total) status = 'delivered';
+  else if (delivered + dead < total) status = 'delivering';
+  else if (delivered === 0) status = 'dead_lettered';
+  else status = 'partially_delivered';
+  await settleEventStatusStatement(db, eventId, status, { delivered, dead_lettered: dead, total });
+  return status;
 }

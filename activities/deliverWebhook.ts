@@ -24,11 +24,58 @@ export interface DeliverInput {
 /** `deferred`: this worker already has its quota of inline first attempts in flight; nothing was sent. */
 export type InlineDeliverResult = DeliverResult | { outcome: 'deferred' };
 
-export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
-  const { db, config, logger, metrics } = deps;
-  const attempt: AttemptDeps = { ...deps, agent, gates: endpointGate(deps) };
+/**
+ * The attempt machinery one worker shares between the deliverWebhook activities and the event
+ * workflow's fast path (routeAndDeliver): the stages below, and the bound on inline first attempts.
+ */
+export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
+  const { config, metrics } = deps;
+  const attemptDeps: AttemptDeps = { ...deps, agent, gates: endpointGate(deps) };
   /** Inline first attempts running in this process (see deliverWebhookInline). */
   let inlineInFlight = 0;
+  return {
+    /**
+     * One attempt of a loaded delivery: gates → sign → send → classify → record → report. Throws
+     * retryable / non-retryable ApplicationFailures; returns `wait` when the circuit or rate limit
+     * says "not now". `sealedSecrets` (already loaded with the delivery) saves a round trip;
+     * `settleEventId` settles the event in the attempt's own statement when this was its last delivery.
+     */
+    async attempt(delivery: DeliveryAttemptRow, opts: { sealedSecrets?: string[]; settleEventId?: string } = {}): Promise<DeliverResult & { settled?: boolean }> {
+      if (delivery.status === 'delivered') return alreadyDelivered(delivery);
+      const gate = await passGates(attemptDeps, delivery);
+      if (gate.outcome === 'wait') return gate;
+      const request = await sign(attemptDeps, delivery, opts.sealedSecrets);
+      const sent = await send(attemptDeps, delivery.url, request);
+      const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
+      const { settled } = await record(attemptDeps, delivery, sent, outcome, gate.probe, opts.settleEventId);
+      return { ...report(attemptDeps, delivery, sent, outcome), settled };
+    },
+
+    /**
+     * Runs `inline` if this worker is under DELIVERY_INLINE_ATTEMPTS inline first attempts, else
+     * answers `deferred` at once without sending. An inline attempt keeps its workflow task (and
+     * worker slot) open for the whole POST, so hanging endpoints could otherwise hold every slot.
+     */
+    async inline<T>(inline: () => Promise<T>): Promise<T | { outcome: 'deferred' }> {
+      if (inlineInFlight >= config.delivery.inlineAttempts) {
+        metrics.firstAttempts.inc({ mode: 'deferred' });
+        return { outcome: 'deferred' };
+      }
+      metrics.firstAttempts.inc({ mode: 'inline' });
+      inlineInFlight++;
+      try {
+        return await inline();
+      } finally {
+        inlineInFlight--;
+      }
+    },
+  };
+}
+
+export type DeliveryAttempts = ReturnType<typeof deliveryAttempts>;
+
+export function deliverWebhookActivities(deps: ActivityDeps, attempts: DeliveryAttempts) {
+  const { db, logger, metrics } = deps;
 
   const activities = {
     /**
@@ -37,37 +84,17 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
      * workflow, which burns no attempt).
      */
     async deliverWebhook({ deliveryId }: DeliverInput): Promise<DeliverResult> {
-      const delivery = await load(attempt, deliveryId);
-      if (delivery.status === 'delivered') return alreadyDelivered(delivery);
-      const gate = await passGates(attempt, delivery);
-      if (gate.outcome === 'wait') return gate;
-      const request = await sign(attempt, delivery);
-      const sent = await send(attempt, delivery.url, request);
-      const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
-      await record(attempt, delivery, sent, outcome, gate.probe);
-      return report(attempt, delivery, sent, outcome);
+      const { settled: _, ...result } = await attempts.attempt(await load(db, deliveryId));
+      return result;
     },
 
     /**
-     * The event workflow's first attempt as a local activity: the same attempt as deliverWebhook,
-     * made inside the workflow task. That task (and its worker slot) stays open for the whole
-     * POST, so hanging endpoints could hold every slot and stall all other workflows on this
-     * worker; at most DELIVERY_INLINE_ATTEMPTS run at once, and beyond that this answers
-     * `deferred` at once, without sending, and the workflow makes the attempt as a task-queue
-     * activity instead.
+     * The event workflow's first attempt as a local activity (workflows started before the
+     * route-and-deliver fast path): the same attempt as deliverWebhook, made inside the workflow
+     * task, within the worker's bound on inline attempts (deliveryAttempts.inline).
      */
     async deliverWebhookInline(input: DeliverInput): Promise<InlineDeliverResult> {
-      if (inlineInFlight >= config.delivery.inlineAttempts) {
-        metrics.firstAttempts.inc({ mode: 'deferred' });
-        return { outcome: 'deferred' };
-      }
-      metrics.firstAttempts.inc({ mode: 'inline' });
-      inlineInFlight++;
-      try {
-        return await activities.deliverWebhook(input);
-      } finally {
-        inlineInFlight--;
-      }
+      return attempts.inline(() => activities.deliverWebhook(input));
     },
 
     /** Exhausted or permanently failed: park the delivery until someone redrives it. */
@@ -85,7 +112,7 @@ export function deliverWebhookActivities(deps: ActivityDeps, agent: Agent) {
   return activities;
 }
 
-/* The stages of one attempt, in order: load → gates → sign → send → (classify) → record → report. */
+/* The stages of one attempt, in order: (load) → gates → sign → send → (classify) → record → report. */
 
 interface AttemptDeps extends ActivityDeps {
   agent: Agent;
@@ -106,7 +133,7 @@ interface SentAttempt {
 }
 
 /** load: the delivery, its endpoint and its event. A delivery that is gone fails for good. */
-async function load({ db }: AttemptDeps, deliveryId: string): Promise<DeliveryAttemptRow> {
+async function load(db: ActivityDeps['db'], deliveryId: string): Promise<DeliveryAttemptRow> {
   const delivery = await loadDeliveryAttempt(db, deliveryId);
   if (!delivery) throw permanentFailure(FailureType.NotFound, `delivery ${deliveryId} not found`);
   return delivery;
@@ -147,10 +174,13 @@ async function passGates({ db, gates }: AttemptDeps, d: DeliveryAttemptRow): Pro
   return { outcome: 'go', probe };
 }
 
-/** sign: the envelope, signed with every active secret of the endpoint (rotation overlap). */
-async function sign({ db, secretBox }: AttemptDeps, d: DeliveryAttemptRow): Promise<SignedRequest> {
+/**
+ * sign: the envelope, signed with every active secret of the endpoint (rotation overlap), read
+ * now unless they came sealed with the delivery.
+ */
+async function sign({ db, secretBox }: AttemptDeps, d: DeliveryAttemptRow, sealed?: string[]): Promise<SignedRequest> {
   const body = JSON.stringify(buildEnvelope({ ...d, id: d.event_id, tenant_id: d.tenant_id }));
-  const secrets = await activeSecrets(db, secretBox, 'endpoint', d.endpoint_id);
+  const secrets = sealed ? sealed.map((s) => secretBox.decrypt(s)) : await activeSecrets(db, secretBox, 'endpoint', d.endpoint_id);
   const timestamp = Math.floor(Date.now() / 1000);
   return {
     headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signDelivery(secrets, d.event_id, timestamp, body) },
@@ -182,11 +212,12 @@ async function record(
   sent: SentAttempt,
   outcome: AttemptOutcome,
   probe: boolean,
-): Promise<void> {
+  settleEventId?: string,
+): Promise<{ settled: boolean }> {
   const delivered = outcome.verdict === 'delivered';
   metrics.attemptLatency.observe(sent.durationMs / 1000);
   metrics.deliveriesTotal.inc({ outcome: delivered ? 'success' : 'failure', status_class: statusClass(outcome.statusCode) });
-  await recordAttempt(db, {
+  const recorded = await recordAttempt(db, {
     deliveryId: d.id,
     endpointId: d.endpoint_id,
     attemptNumber: d.attempt_count + 1,
@@ -197,11 +228,13 @@ async function record(
     error: delivered ? null : outcome.error,
     delivered,
     closeCircuit: delivered && (d.circuit_state !== 'closed' || probe),
+    settleEventId,
   });
   // Only "the endpoint is unwell" (a retry) counts towards the circuit: a 400 is a healthy
   // endpoint rejecting one payload, and opening the circuit for it would delay everyone else.
   if (outcome.verdict === 'retry') await gates.recordFailure(d.endpoint_id, probe);
   else if (outcome.verdict === 'permanent' && probe) await gates.closeAfterProbe(d.endpoint_id);
+  return recorded;
 }
 
 /** report: log the attempt, then return the delivery or raise the failure the outcome names. */

@@ -1,77 +1,58 @@
 import { sql } from 'kysely';
-import { afterFailure, circuitGate, type CircuitSnapshot } from '../src/domain/circuitBreaker';
+import { circuitColumns, circuitRow, circuitSnapshot } from '../src/db/circuitRow';
+import { afterFailure, circuitGate, closedCircuit, type CircuitSettings } from '../src/domain/circuitBreaker';
 import type { ActivityDeps } from './deps';
 
 /**
  * The per-endpoint gates a delivery attempt passes before sending: the circuit breaker (state on
  * the endpoint row, changed under a row lock so workers agree) and the rate limit (a one-second
- * window counter shared by all workers). The rules themselves are pure, in src/domain.
+ * window counter shared by all workers). The rules themselves are pure, in src/domain; a success's
+ * effect on the circuit is written by the attempt's own statement (src/db/circuitOnSuccess.ts).
  *
  * Over 60 lines only as a factory: its body is four small gate functions (none over 40 lines)
  * sharing one database handle and one set of circuit settings.
  */
 // eslint-disable-next-line max-lines-per-function -- a factory: four small gate functions sharing one database handle and one set of circuit settings
 export function endpointGate({ db, config, logger }: ActivityDeps) {
-  const circuitSettings = {
+  const circuitSettings: CircuitSettings = {
     failureThreshold: config.delivery.circuitFailureThreshold,
+    failureRate: config.delivery.circuitFailureRate,
+    minAttempts: config.delivery.circuitMinAttempts,
+    windowMs: config.delivery.circuitWindowMs,
     openMs: config.delivery.circuitOpenMs,
+    halfOpenProbes: config.delivery.circuitHalfOpenProbes,
     disableAfterMs: config.delivery.disableAfterMs,
     probeLeaseMs: config.delivery.timeoutMs + 10_000,
   };
 
-  function snapshot(e: {
-    circuit_state: CircuitSnapshot['state'];
-    consecutive_failures: number;
-    circuit_opened_at: Date | null;
-    failing_since: Date | null;
-  }): CircuitSnapshot {
-    return {
-      state: e.circuit_state,
-      consecutiveFailures: e.consecutive_failures,
-      openedAtMs: e.circuit_opened_at?.getTime() ?? null,
-      failingSinceMs: e.failing_since?.getTime() ?? null,
-    };
-  }
-
-  /** Claim the circuit gate: returns whether this attempt may go, and whether it is the probe. */
+  /** Claim the circuit gate: returns whether this attempt may go, and whether it is a probe. */
   async function passGate(endpointId: string): Promise<{ allow: true; probe: boolean } | { allow: false; waitMs: number }> {
     return db.transaction().execute(async (trx) => {
-      const e = await trx
-        .selectFrom('endpoints')
-        .select(['circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since'])
-        .where('id', '=', endpointId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const gate = circuitGate(snapshot(e), Date.now(), circuitSettings);
-      if (gate.allow && gate.probe) {
-        // circuit_opened_at doubles as the probe's claim time: the lease runs from here.
-        await trx
-          .updateTable('endpoints')
-          .set({ circuit_state: 'half_open', circuit_opened_at: sql`now()` })
-          .where('id', '=', endpointId)
-          .execute();
-      }
-      return gate;
+      const e = await trx.selectFrom('endpoints').select(circuitColumns).where('id', '=', endpointId).forUpdate().executeTakeFirstOrThrow();
+      const gate = circuitGate(circuitSnapshot(e), Date.now(), circuitSettings);
+      if (gate.next) await trx.updateTable('endpoints').set(circuitRow(gate.next)).where('id', '=', endpointId).execute();
+      return gate.decision;
     });
   }
 
-  async function recordFailure(endpointId: string, wasProbe: boolean): Promise<void> {
+  /**
+   * An "endpoint is unwell" failure. Whether the attempt was a probe no longer matters (the
+   * half-open state counts every failure); the parameter stays for the call site's sake.
+   */
+  async function recordFailure(endpointId: string, _wasProbe?: boolean): Promise<void> {
     const disabled = await db.transaction().execute(async (trx) => {
       const e = await trx
         .selectFrom('endpoints')
-        .select(['partner_id', 'tenant_id', 'circuit_state', 'consecutive_failures', 'circuit_opened_at', 'failing_since', 'enabled'])
+        .select(['partner_id', 'tenant_id', 'enabled', ...circuitColumns])
         .where('id', '=', endpointId)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      const out = afterFailure(snapshot(e), Date.now(), circuitSettings, wasProbe);
+      const out = afterFailure(circuitSnapshot(e), Date.now(), circuitSettings);
       const disable = out.disable && e.enabled;
       await trx
         .updateTable('endpoints')
         .set({
-          circuit_state: out.next.state,
-          consecutive_failures: out.next.consecutiveFailures,
-          circuit_opened_at: out.next.openedAtMs === null ? null : new Date(out.next.openedAtMs),
-          failing_since: out.next.failingSinceMs === null ? null : new Date(out.next.failingSinceMs),
+          ...circuitRow(out.next),
           ...(disable ? { enabled: false, disabled_reason: 'failing continuously; disabled by the circuit breaker' } : {}),
           updated_at: sql`now()`,
         })
@@ -88,7 +69,10 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
           })
           .execute();
       }
-      if (out.opened) logger.warn({ endpoint_id: endpointId, consecutive_failures: out.next.consecutiveFailures }, 'circuit opened');
+      if (out.opened) {
+        const { consecutiveFailures, windowAttempts, windowFailures } = circuitSnapshot(e);
+        logger.warn({ endpoint_id: endpointId, reason: out.opened, consecutive_failures: consecutiveFailures + 1, window_attempts: windowAttempts + 1, window_failures: windowFailures + 1 }, 'circuit opened');
+      }
       return disable;
     });
     if (disabled) logger.error({ endpoint_id: endpointId, outcome: 'endpoint_disabled' }, 'endpoint disabled after failing continuously');
@@ -101,7 +85,7 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
   async function closeAfterProbe(endpointId: string): Promise<void> {
     await db
       .updateTable('endpoints')
-      .set({ circuit_state: 'closed', consecutive_failures: 0, circuit_opened_at: null, failing_since: null })
+      .set(circuitRow(closedCircuit))
       .where('id', '=', endpointId)
       .execute();
   }

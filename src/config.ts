@@ -77,19 +77,31 @@ const EnvSchema = z.object({
   INGEST_RATE_PER_SECOND: int(1).default(1000),
   INGEST_RATE_BURST: int(1).default(2000),
   INGEST_MAX_OUTBOX_DEPTH: int(1).default(50_000),
-  INGEST_MAX_INFLIGHT_STARTS: int(1).default(256),
+  INGEST_MAX_INFLIGHT_STARTS: int(1).default(32),
   INGEST_WRITE_CONCURRENCY: int(1).default(4),
   INGEST_WRITE_MAX_BATCH: int(1).default(100),
   OUTBOX_SWEEP_INTERVAL: duration.default(2_000),
 
   DELIVERY_TIMEOUT: duration.default(10_000),
-  DELIVERY_INLINE_ATTEMPTS: int(0).default(16),
+  DELIVERY_INLINE_ATTEMPTS: int(0).default(32),
   DELIVERY_MAX_ATTEMPTS: int(1).default(8),
   DELIVERY_INITIAL_INTERVAL: duration.default(5_000),
   DELIVERY_BACKOFF_COEFFICIENT: z.coerce.number().min(1).default(6),
   DELIVERY_MAX_INTERVAL: duration.default(10 * 3_600_000),
-  CIRCUIT_FAILURE_THRESHOLD: int(1).default(5),
+  // The circuit breaker (docs/delivery.md "Circuit breaker"). It opens on a failure RATE judged
+  // over a full window, so a burst of first attempts failing together (a flapping endpoint looks
+  // like a dead one for its first seconds) does not open it: the window must be longer than the
+  // retry schedule's way to the attempts a flapping endpoint takes (5 s + 30 s by default). 90 %:
+  // an endpoint failing each message's first two tries runs at 67 % (more while its first retries
+  // are under way), and a pause never helps it; the breaker is for endpoints down or nearly so.
+  CIRCUIT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.9),
+  CIRCUIT_MIN_ATTEMPTS: int(1).default(10),
+  CIRCUIT_WINDOW: positiveDuration.default(60_000),
+  // Optional: a run this long with not one success opens it at once, window or not (0: off). Off
+  // by default: a flapping endpoint with a few dozen messages in flight makes such a run too.
+  CIRCUIT_FAILURE_THRESHOLD: int(0).default(0),
   CIRCUIT_OPEN_DURATION: duration.default(60_000),
+  CIRCUIT_HALF_OPEN_PROBES: int(1).default(3),
   ENDPOINT_DISABLE_AFTER: duration.default(5 * 86_400_000),
   TENANT_RESOLUTION_WAIT: duration.default(10 * 60_000),
   TENANT_RESOLUTION_POLL: duration.default(30_000),
@@ -175,8 +187,16 @@ export interface Config {
     initialIntervalMs: number;
     backoffCoefficient: number;
     maxIntervalMs: number;
+    /** Failure rate (0..1) over a full window that opens an endpoint's circuit. */
+    circuitFailureRate: number;
+    /** Attempts a window must hold before its failure rate can open the circuit. */
+    circuitMinAttempts: number;
+    circuitWindowMs: number;
+    /** Consecutive failures that open the circuit at once; 0: off (the window's rate alone). */
     circuitFailureThreshold: number;
     circuitOpenMs: number;
+    /** Probes a half-open circuit lets through; it re-opens only when that many failed. */
+    circuitHalfOpenProbes: number;
     disableAfterMs: number;
     tenantResolutionWaitMs: number;
     tenantResolutionPollMs: number;
@@ -278,8 +298,12 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       initialIntervalMs: e.DELIVERY_INITIAL_INTERVAL,
       backoffCoefficient: e.DELIVERY_BACKOFF_COEFFICIENT,
       maxIntervalMs: e.DELIVERY_MAX_INTERVAL,
+      circuitFailureRate: e.CIRCUIT_FAILURE_RATE,
+      circuitMinAttempts: e.CIRCUIT_MIN_ATTEMPTS,
+      circuitWindowMs: e.CIRCUIT_WINDOW,
       circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
       circuitOpenMs: e.CIRCUIT_OPEN_DURATION,
+      circuitHalfOpenProbes: e.CIRCUIT_HALF_OPEN_PROBES,
       disableAfterMs: e.ENDPOINT_DISABLE_AFTER,
       tenantResolutionWaitMs: e.TENANT_RESOLUTION_WAIT,
       tenantResolutionPollMs: e.TENANT_RESOLUTION_POLL,

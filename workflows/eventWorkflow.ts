@@ -10,8 +10,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { DeliveryStatusKey, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
-import { databaseSteps, summarised } from './databaseSteps';
-import { readDeliveryFailure } from './deliveryFailure';
+import { DATABASE_STEP_OPTIONS, databaseSteps, summarised } from './databaseSteps';
+import { readDeliveryFailure, type DeliveryFailure } from './deliveryFailure';
 import { deliveryWorkflow } from './deliveryWorkflow';
 import { continuationBudget } from './handoverBudget';
 import type { Activities } from '../activities';
@@ -29,35 +29,76 @@ import type { DeliveryContinuation, EventWorkflow, EventWorkflowInput, EventWork
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
   setCurrentDetails(`event ${input.eventId}: resolving tenant`);
-  const routed = input.forcedTenantId ? await planRelease(input, input.forcedTenantId) : await resolveTenantOrQuarantine(input);
-  if (routed.tenantId === undefined) {
-    upsertSearchAttributes([{ key: DeliveryStatusKey, value: 'quarantined' }]);
-    setCurrentDetails(`quarantined: ${routed.reason}`);
-    return { status: 'quarantined', reason: routed.reason, deliveries: [] };
-  }
-  const { tenantId, planned } = routed;
+  return input.forcedTenantId ? releaseEvent(input, input.forcedTenantId) : routeAndDeliverEvent(input);
+}
+
+/**
+ * The event's path: one local activity routes the event, plans its deliveries, makes every first
+ * attempt and settles the event when all are delivered, so a delivered event is one workflow
+ * task, one marker and one search-attribute upsert (at the end). Only what did not end in that
+ * step takes further steps: a deferred first attempt runs as a task-queue activity, a failed or
+ * waiting delivery is handed to its own deliveryWorkflow, and the event is settled once they end.
+ */
+async function routeAndDeliverEvent(input: EventWorkflowInput): Promise<EventWorkflowResult> {
+  const routed = await untilRouted(input, () =>
+    proxyLocalActivities<Activities>({
+      ...DATABASE_STEP_OPTIONS,
+      // The step's first attempts POST: the HTTP timeout plus room for the database around it.
+      startToCloseTimeout: input.policy.deliveryTimeoutMs + 20_000,
+      summary: `Route ${input.eventType}, plan and make the first attempts`,
+    }).routeAndDeliver(planInput(input)),
+  );
+  if (routed.tenantId === undefined) return quarantined(routed.reason);
+  const { tenantId, deliveries, settled } = routed;
+  if (settled) return settledResult(settled, tenantId, deliveries.map((d) => ({ deliveryId: d.deliveryId, endpointId: d.endpointId, status: 'delivered' })));
+
+  upsertSearchAttributes([
+    { key: TenantId, value: tenantId },
+    { key: DeliveryStatusKey, value: 'delivering' },
+  ]);
+  setCurrentDetails(`tenant ${tenantId}: delivering to ${deliveries.length} endpoint(s)`);
+  // Endpoints are served concurrently and independently: one endpoint's retries never delay another's.
+  const outcomes = await Promise.all(
+    deliveries.map(async (d) => {
+      const first =
+        d.first.outcome === 'delivered' ? 'delivered'
+        : d.first.outcome === 'deferred' ? await attemptQueued(d, input)
+        : d.first.outcome === 'wait' ? ({ kind: 'wait', delayMs: d.first.waitMs, reason: d.first.reason } as const)
+        : continuationAfter(d.first, input);
+      const status = first === 'delivered' ? 'delivered' : (await handOver(d, input, tenantId, first)).status;
+      return { deliveryId: d.deliveryId, endpointId: d.endpointId, status };
+    }),
+  );
+  const status = await databaseSteps.settleEventStatus.executeWithOptions(summarised('Settle the event status'), [input.eventId]);
+  return settledResult(status, tenantId, outcomes);
+}
+
+/**
+ * A partner released the quarantined event to a tenant: record that, plan its deliveries, make
+ * each first attempt (as its own local activity), hand over what did not end, settle.
+ */
+async function releaseEvent(input: EventWorkflowInput, tenantId: string): Promise<EventWorkflowResult> {
+  await databaseSteps.recordCheckpoint.executeWithOptions(summarised('Checkpoint: released to tenant'), [
+    { eventId: input.eventId, stage: 'tenant_resolved', setStatus: true, detail: { tenant_id: tenantId, via: ['released'] } },
+  ]);
+  const planned = await databaseSteps.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
+    { ...planInput(input), tenantId },
+  ]);
   upsertSearchAttributes([
     { key: TenantId, value: tenantId },
     { key: DeliveryStatusKey, value: 'delivering' },
   ]);
   setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
-
-  // Endpoints are served concurrently and independently: one endpoint's retries never delay another's.
   const outcomes = await Promise.all(
     planned.map(async (p) => {
       if (p.status === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
       const first = await attemptFirst(p, input);
-      if (first === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
-      const r = await handOver(p, input, tenantId, first);
-      return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: r.status };
+      const status = first === 'delivered' ? 'delivered' : (await handOver(p, input, tenantId, first)).status;
+      return { deliveryId: p.deliveryId, endpointId: p.endpointId, status };
     }),
   );
-
   const status = await databaseSteps.settleEventStatus.executeWithOptions(summarised('Settle the event status'), [input.eventId]);
-  upsertSearchAttributes([{ key: DeliveryStatusKey, value: status }]);
-  setCurrentDetails(`${status}: ${outcomes.filter((o) => o.status === 'delivered').length}/${outcomes.length} delivered`);
-  log.info('event settled', { eventId: input.eventId, status });
-  return { status, tenantId, deliveries: outcomes };
+  return settledResult(status, tenantId, outcomes);
 }
 
 /**
@@ -75,23 +116,39 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWor
  * a task-queue activity's worker dies.
  */
 async function attemptFirst(p: PlannedDelivery, input: EventWorkflowInput): Promise<'delivered' | DeliveryContinuation> {
-  const options = {
+  try {
+    const inline = await proxyLocalActivities<Activities>(firstAttemptOptions(p, input)).deliverWebhookInline({ deliveryId: p.deliveryId });
+    if (inline.outcome === 'deferred') return await attemptQueued(p, input);
+    return inline.outcome === 'delivered' ? 'delivered' : { kind: 'wait', delayMs: inline.waitMs, reason: inline.reason };
+  } catch (err) {
+    return continuationAfter(readDeliveryFailure(err), input);
+  }
+}
+
+/** The first attempt as a task-queue activity: the worker was at its bound on inline attempts. */
+async function attemptQueued(p: PlannedDelivery, input: EventWorkflowInput): Promise<'delivered' | DeliveryContinuation> {
+  try {
+    const r = await proxyActivities<Activities>(firstAttemptOptions(p, input)).deliverWebhook({ deliveryId: p.deliveryId });
+    return r.outcome === 'delivered' ? 'delivered' : { kind: 'wait', delayMs: r.waitMs, reason: r.reason };
+  } catch (err) {
+    return continuationAfter(readDeliveryFailure(err), input);
+  }
+}
+
+function firstAttemptOptions(p: PlannedDelivery, input: EventWorkflowInput) {
+  return {
     startToCloseTimeout: input.policy.deliveryTimeoutMs + 20_000,
     // Exactly one attempt here; further ones belong to the delivery workflow's retry policy.
     retry: { maximumAttempts: 1 },
     summary: `POST to ${p.destination} (first attempt)`,
   };
-  try {
-    const inline = await proxyLocalActivities<Activities>(options).deliverWebhookInline({ deliveryId: p.deliveryId });
-    const r = inline.outcome !== 'deferred' ? inline : await proxyActivities<Activities>(options).deliverWebhook({ deliveryId: p.deliveryId });
-    if (r.outcome === 'delivered') return 'delivered';
-    return { kind: 'wait', delayMs: r.waitMs, reason: r.reason };
-  } catch (err) {
-    const failure = readDeliveryFailure(err);
-    if (failure.permanent) return { kind: 'park', reason: `permanent failure: ${failure.message}`, attempts: failure.attempt ?? 1 };
-    // A timeout (e.g. the worker died mid-POST) lands here too: retried like any transient failure.
-    return { kind: 'retry', delayMs: failure.retryAfterMs ?? input.policy.retry.initialIntervalMs, reason: failure.message };
-  }
+}
+
+/** What the delivery workflow carries on with after a failed first attempt. */
+function continuationAfter(failure: Omit<DeliveryFailure, 'classified'>, input: EventWorkflowInput): DeliveryContinuation {
+  if (failure.permanent) return { kind: 'park', reason: `permanent failure: ${failure.message}`, attempts: failure.attempt ?? 1 };
+  // A timeout (e.g. the worker died mid-POST) lands here too: retried like any transient failure.
+  return { kind: 'retry', delayMs: failure.retryAfterMs ?? input.policy.retry.initialIntervalMs, reason: failure.message };
 }
 
 /**
@@ -134,47 +191,54 @@ function planInput(input: EventWorkflowInput) {
   return { eventId: input.eventId, eventType: input.eventType, workflowIdPrefix: workflowInfo().workflowId };
 }
 
-type Routed = { tenantId: string; planned: PlannedDelivery[] } | { tenantId?: undefined; reason: string };
-
-/** A partner released the quarantined event to a tenant: record that, then plan its deliveries. */
-async function planRelease(input: EventWorkflowInput, tenantId: string): Promise<Routed> {
-  await databaseSteps.recordCheckpoint.executeWithOptions(summarised('Checkpoint: released to tenant'), [
-    { eventId: input.eventId, stage: 'tenant_resolved', setStatus: true, detail: { tenant_id: tenantId, via: ['released'] } },
-  ]);
-  const planned = await databaseSteps.planDeliveries.executeWithOptions(summarised(`Plan deliveries for ${input.eventType}`), [
-    { ...planInput(input), tenantId },
-  ]);
-  return { tenantId, planned };
-}
+type Unrouted = { outcome: 'conflict'; reason: string; detail: Record<string, unknown> } | { outcome: 'unresolved'; keys: unknown[] };
 
 /**
- * Resolves the tenant and plans the deliveries in one step, polling (bounded) for the routing map
- * to catch up; quarantines on conflict or timeout.
+ * Runs a routing step until it finds the tenant, polling (bounded, workflow time) while the
+ * routing map has no answer yet; quarantines on a conflict or when the wait runs out.
  */
-async function resolveTenantOrQuarantine(input: EventWorkflowInput): Promise<Routed> {
+async function untilRouted<R extends { outcome: string }>(
+  input: EventWorkflowInput,
+  step: () => Promise<R | Unrouted>,
+): Promise<Exclude<R, Unrouted> | { tenantId?: undefined; reason: string }> {
   // Workflow time (deterministic), not the host clock.
   const deadline = Date.now() + input.policy.tenantWaitMs;
   for (;;) {
-    const r = await databaseSteps.resolveAndPlanDeliveries.executeWithOptions(
-      summarised(`Resolve tenant and plan deliveries for ${input.eventType}`),
-      [planInput(input)],
-    );
-    if (r.outcome === 'resolved') return { tenantId: r.tenantId, planned: r.planned };
+    const r = await step();
     if (r.outcome === 'conflict') {
-      await databaseSteps.quarantineEvent.executeWithOptions(summarised(`Quarantine: ${r.reason}`), [
-        { eventId: input.eventId, reason: r.reason, detail: r.detail },
+      const c = r as Extract<Unrouted, { outcome: 'conflict' }>;
+      await databaseSteps.quarantineEvent.executeWithOptions(summarised(`Quarantine: ${c.reason}`), [
+        { eventId: input.eventId, reason: c.reason, detail: c.detail },
       ]);
-      return { reason: r.reason };
+      return { reason: c.reason };
     }
+    if (r.outcome !== 'unresolved') return r as Exclude<R, Unrouted>;
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       await databaseSteps.quarantineEvent.executeWithOptions(summarised('Quarantine: unroutable'), [
-        { eventId: input.eventId, reason: 'unroutable', detail: { keys: r.keys } },
+        { eventId: input.eventId, reason: 'unroutable', detail: { keys: (r as Extract<Unrouted, { outcome: 'unresolved' }>).keys } },
       ]);
       return { reason: 'unroutable' };
     }
     await sleep(Math.min(input.policy.tenantPollMs, remaining), { summary: 'wait for the routing map to catch up' });
   }
+}
+
+function quarantined(reason: string): EventWorkflowResult {
+  upsertSearchAttributes([{ key: DeliveryStatusKey, value: 'quarantined' }]);
+  setCurrentDetails(`quarantined: ${reason}`);
+  return { status: 'quarantined', reason, deliveries: [] };
+}
+
+/** The event's end: its tenant and final status in one upsert (the only one on the happy path). */
+function settledResult(status: string, tenantId: string, deliveries: EventWorkflowResult['deliveries']): EventWorkflowResult {
+  upsertSearchAttributes([
+    { key: TenantId, value: tenantId },
+    { key: DeliveryStatusKey, value: status },
+  ]);
+  setCurrentDetails(`${status}: ${deliveries.filter((o) => o.status === 'delivered').length}/${deliveries.length} delivered`);
+  log.info('event settled', { status });
+  return { status, tenantId, deliveries };
 }
 
 /** Clients start this workflow typed by EventWorkflow (./types): this fails to compile if the two drift. */

@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_test_event_source';
 import * as m0005 from './migrations/0005_reconciliation';
 import * as m0007 from './migrations/0007_outbox_claims';
 import * as m0006 from './migrations/0006_retention';
+import * as m0008 from './migrations/0008_circuit_window';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0005_reconciliation': m0005,
   '0006_retention': m0006,
   '0007_outbox_claims': m0007,
+  '0008_circuit_window': m0008,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -67,6 +67,10 @@ export interface EndpointsTable {
   consecutive_failures: Generated<number>;
   circuit_opened_at: NullableTimestamp;
   failing_since: NullableTimestamp;
+  circuit_window_ends_at: NullableTimestamp;
+  circuit_window_attempts: Generated<number>;
+  circuit_window_failures: Generated<number>;
+  circuit_probes: Generated<number>;
   disabled_reason: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

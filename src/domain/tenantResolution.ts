@@ -49,18 +49,25 @@ export function decideTenant(lookups: readonly KeyLookup[]): TenantDecision {
   return { outcome: 'unresolved', keys: lookups.map((l) => l.key) };
 }
 
-/** The resolution keys an event payload carries, in a stable order. */
-export function resolutionKeys(payload: {
-  tenant_id?: string;
-  call_id?: string;
-  voice_session_id?: string;
-  runtime_vars?: { crm_account_id?: string; partner_tenant_ref?: string };
-}): ResolutionKey[] {
+/**
+ * Where each resolution key sits in an event payload, in the order keys are reported. One table
+ * for both readers: resolutionKeys below, and the routing read that extracts the same keys in SQL
+ * (src/db/statements/loadEventRouting.ts) so an event and its lookups are one round trip.
+ */
+export const RESOLUTION_KEY_PATHS: ReadonlyArray<{ kind: KeyKind; path: readonly string[] }> = [
+  { kind: 'tenant_id', path: ['tenant_id'] },
+  { kind: 'crm_account_id', path: ['runtime_vars', 'crm_account_id'] },
+  { kind: 'partner_tenant_ref', path: ['runtime_vars', 'partner_tenant_ref'] },
+  { kind: 'call_id', path: ['call_id'] },
+  { kind: 'voice_session_id', path: ['voice_session_id'] },
+];
+
+/** The resolution keys an event payload carries (non-empty strings), in a stable order. */
+export function resolutionKeys(payload: unknown): ResolutionKey[] {
   const keys: ResolutionKey[] = [];
-  if (payload.tenant_id) keys.push({ kind: 'tenant_id', value: payload.tenant_id });
-  if (payload.runtime_vars?.crm_account_id) keys.push({ kind: 'crm_account_id', value: payload.runtime_vars.crm_account_id });
-  if (payload.runtime_vars?.partner_tenant_ref) keys.push({ kind: 'partner_tenant_ref', value: payload.runtime_vars.partner_tenant_ref });
-  if (payload.call_id) keys.push({ kind: 'call_id', value: payload.call_id });
-  if (payload.voice_session_id) keys.push({ kind: 'voice_session_id', value: payload.voice_session_id });
+  for (const { kind, path } of RESOLUTION_KEY_PATHS) {
+    const value = path.reduce<unknown>((node, step) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[step] : undefined), payload);
+    if (typeof value === 'string' && value !== '') keys.push({ kind, value });
+  }
   return keys;
 }

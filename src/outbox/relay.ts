@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
 import { OutboxDepth } from './depth';
 import { START_CLAIM_SECONDS } from './startClaim';
+import type { StartPacer } from './startPacer';
 
 /**
  * One start attempt's deadline. Without it the client's gRPC retries keep a start against a
@@ -43,6 +44,8 @@ export class OutboxRelay {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /** Keeps starts eager by pacing them to what this worker runs (src/outbox/startPacer.ts). */
+    private readonly pacer?: StartPacer,
   ) {
     this.depth = new OutboxDepth(db, config, logger, metrics);
   }
@@ -64,12 +67,18 @@ export class OutboxRelay {
 
   private async start(event: StartableEvent): Promise<boolean> {
     this.inflightIds.add(event.id);
+    await this.pacer?.take();
+    let runsHere = false;
     try {
       const { started, eagerlyStarted } = await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         startEventWorkflow(this.client, this.config, event, { eager: true }),
       );
       if (started) this.metrics.workflowStarts.inc({ eager: String(Boolean(eagerlyStarted)) });
-      this.mark(event.id);
+      // An eager start's first task is already on this worker, and its routing step marks the row
+      // started in its own statement: marking here too would be one more statement per event.
+      // Other starts (queued, or found already started) are marked, so no sweep starts them again.
+      if (!started || !eagerlyStarted) this.mark(event.id);
+      runsHere = started && Boolean(eagerlyStarted);
       return true;
     } catch (err) {
       // Leave the row in the outbox; the next sweep retries. Logged, never dropped. (A start that
@@ -78,6 +87,8 @@ export class OutboxRelay {
       await this.releaseClaim(event.id, true);
       return false;
     } finally {
+      if (runsHere) this.pacer?.startedHere(event.id);
+      else this.pacer?.notHere();
       this.inflightIds.delete(event.id);
     }
   }
@@ -134,6 +145,7 @@ export class OutboxRelay {
     let next = 0;
     let started = 0;
     let failed = false;
+    // With a pacer, its places bound the starts in flight (and what they run here) instead.
     const concurrency = Math.max(1, Math.min(rows.length, this.config.ingest.maxInflightStarts));
     await Promise.all(
       Array.from({ length: concurrency }, async () => {

@@ -1,41 +1,11 @@
-import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 
-/** The Postgres channel ingest notifies after committing new events; outbox relays LISTEN on it. */
-export const OUTBOX_CHANNEL = 'switchboard_outbox';
-
 /**
- * Ingest side: tells the relays "new events are in the outbox". One NOTIFY per window however
- * many events were committed in it (relays only need to know there is something), and outside the
- * ingest statement: a NOTIFY inside it would serialise every commit on Postgres's notification
- * lock. A lost notification costs latency only: relays also poll.
+ * The Postgres channel the ingest statement notifies when it adds events (persistEvents); outbox
+ * relays LISTEN on it. A lost notification costs latency only: relays also poll.
  */
-export class OutboxNotifier {
-  private timer?: NodeJS.Timeout;
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly logger: Logger,
-    private readonly windowMs = 5,
-  ) {}
-
-  notify(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      sql`select pg_notify(${OUTBOX_CHANNEL}, '')`
-        .execute(this.db)
-        .catch((err: unknown) => this.logger.warn({ err }, 'could not notify the outbox relays; their next poll finds the events'));
-    }, this.windowMs);
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-}
+export const OUTBOX_CHANNEL = 'switchboard_outbox';
 
 /**
  * Relay side: a dedicated connection (LISTEN needs one session, so not the pool) that calls

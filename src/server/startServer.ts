@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { CoreServices } from '../bootstrap';
 import { PartnerSecretCache } from '../ingest/partnerSecrets';
 import { OutboxDepth } from '../outbox/depth';
-import { OutboxNotifier } from '../outbox/signal';
 import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
 import { createApp } from './app';
@@ -41,13 +40,10 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
   core.metrics.useDatabaseSnapshot(() => readDatabaseSnapshot(ctx.db));
   const depth = new OutboxDepth(ctx.db, config, core.logger, core.metrics);
   depth.start();
-  const notifier = new OutboxNotifier(ctx.db, core.logger);
   const outbox: IngestOutbox = {
     overloaded: () => depth.overloaded(),
-    committed: () => {
-      depth.recordPersisted();
-      notifier.notify();
-    },
+    // The ingest statement itself wakes the relays (persistEvents).
+    committed: () => depth.recordPersisted(),
   };
   const app = createApp(ctx, outbox);
   const server = createHttpServer(app, config.http);
@@ -70,7 +66,6 @@ export async function startServer(core: CoreServices): Promise<RunningServer> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      notifier.stop();
       depth.stop();
       await temporal.connection.close();
     },

@@ -4,6 +4,7 @@ import { createActivities } from '../../activities';
 import { createDeliveryAgent } from '../net/webhookHttpClient';
 import { OutboxRelay } from '../outbox/relay';
 import { OutboxListener } from '../outbox/signal';
+import { StartPacer } from '../outbox/startPacer';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
@@ -57,23 +58,27 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
   if (opts.reconciliationSchedule) await ensureReconciliationSchedule(client, config, logger);
   if (opts.retentionSchedule) await ensureRetentionSchedule(client, config, logger);
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
+  // The relay paces its starts by the routing steps they bring to this worker, so starts stay eager.
+  const pacer = opts.relay === false ? undefined : new StartPacer(config.ingest.maxInflightStarts);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
-    activities: createActivities(deps, agent),
+    activities: createActivities(deps, agent, (eventId) => pacer?.finished(eventId)),
     // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
     // slots can exceed cores comfortably.
     maxConcurrentActivityTaskExecutions: 200,
-    // Inline first attempts keep their workflow task open for the POST: they get workflow task
-    // and local activity slots of their own on top of the usual 40 and 100, so hanging endpoints
-    // can never take the slots everything else (the database steps included) needs.
-    maxConcurrentWorkflowTaskExecutions: 40 + config.delivery.inlineAttempts,
+    // Workflow task slots: the relay's eager starts need a free one each (else the server queues
+    // the task), up to INGEST_MAX_INFLIGHT_STARTS routing steps before their POSTs, plus pollers,
+    // children and timers. Inline first attempts keep their task open for the POST: they get
+    // workflow task and local activity slots of their own on top, so hanging endpoints can never
+    // take the slots everything else (the database steps included) needs.
+    maxConcurrentWorkflowTaskExecutions: 100 + config.delivery.inlineAttempts,
     maxConcurrentLocalActivityExecutions: 100 + config.delivery.inlineAttempts,
     maxCachedWorkflows: 2000,
   });
-  const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client);
+  const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client, pacer);
   logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace, relay: Boolean(relay) }, 'worker started');
   const done = worker.run().finally(async () => {
     await relay?.stop();
@@ -93,8 +98,8 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
 }
 
 /** The outbox relay: woken by ingest's notifications, polling as a fallback. */
-function startOutboxRelay(deps: Services, client: Client): { stop(): Promise<void> } {
-  const relay = new OutboxRelay(deps.db, client, deps.config, deps.logger, deps.metrics);
+function startOutboxRelay(deps: Services, client: Client, pacer?: StartPacer): { stop(): Promise<void> } {
+  const relay = new OutboxRelay(deps.db, client, deps.config, deps.logger, deps.metrics, pacer);
   relay.startRelay();
   const listener = new OutboxListener(deps.config.database.url!, () => relay.kick(), deps.logger);
   listener.start();

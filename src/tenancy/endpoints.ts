@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
+import { circuitRow } from '../db/circuitRow';
 import type { Database, Endpoint } from '../db/schema';
+import { closedCircuit } from '../domain/circuitBreaker';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { addSigningSecret } from './secrets';
@@ -82,7 +84,7 @@ export interface EndpointPatch {
 export async function updateEndpoint(db: Kysely<Database>, tenantId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
   const reenable =
     patch.enabled === true
-      ? { disabled_reason: null, circuit_state: 'closed' as const, consecutive_failures: 0, circuit_opened_at: null, failing_since: null }
+      ? { disabled_reason: null, ...circuitRow(closedCircuit) }
       : {};
   const row = await db
     .updateTable('endpoints')

@@ -132,12 +132,13 @@ describe('delivery: tenant resolution, quarantine review and scoped reads', () =
     expect(receiverD.uniqueWebhookIds()).toEqual(new Set([ack.event_id]));
     // Checkpoints as with separate steps: nothing for the empty poll, then resolved, then delivering.
     expect((await eventView(stack, ack.event_id)).checkpoints.map((c) => c.stage)).toEqual(['received', 'tenant_resolved', 'delivering', 'delivered']);
-    // Every poll was the merged step; no separate resolve or plan.
+    // Every poll was the one routing step; no separate resolve, plan or first attempt.
     const steps = (await history()).flatMap((e) => {
       const data = e.markerRecordedEventAttributes?.details?.['data']?.payloads?.[0]?.data;
       return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
     });
-    expect(steps.filter((t) => t === 'resolveAndPlanDeliveries').length).toBeGreaterThanOrEqual(2);
+    expect(steps.filter((t) => t === 'routeAndDeliver').length).toBeGreaterThanOrEqual(2);
+    expect(steps).not.toContain('resolveAndPlanDeliveries');
     expect(steps).not.toContain('resolveTenant');
     expect(steps).not.toContain('planDeliveries');
     await receiverD.close();

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { InlineDeliverResult } from '../../activities/deliverWebhook';
 import { FailureType, permanentFailure, retryableFailure } from '../../activities/failures';
 import type { PlannedDelivery } from '../../activities/planDeliveries';
-import type { ResolveAndPlanResult } from '../../activities/resolveAndPlanDeliveries';
+import type { FirstAttempt, RouteAndDeliverResult } from '../../activities/routeAndDeliver';
+import { ApplicationFailure } from '@temporalio/common';
 import type { DeliveryWorkflowInput, DeliveryWorkflowResult, EventPolicy, EventWorkflowInput, EventWorkflowResult } from '../../workflows/types';
 import { startStubbedWorkflowWorker, type ActivityStubs, type StubbedWorkflowWorker } from '../support/stubbedWorkflowWorker';
 
@@ -35,8 +36,9 @@ const policy: EventPolicy = {
 const scripts = new Map<string, Step[]>();
 /** attempt_count per delivery, as the real activity keeps it in Postgres. */
 const attemptCounts = new Map<string, number>();
-/** resolveAndPlanDeliveries' answers per event, in order; the last one repeats. */
-const resolutions = new Map<string, ResolveAndPlanResult[]>();
+/** The routing step's resolution per event, in order; the last one repeats. */
+type Resolution = Exclude<RouteAndDeliverResult, { outcome: 'routed' }> | { outcome: 'resolved'; tenantId: string };
+const resolutions = new Map<string, Resolution[]>();
 const plans = new Map<string, Array<Omit<PlannedDelivery, 'workflowId'>>>();
 
 /** One attempt as the real deliverWebhook reports it: a result, or the ApplicationFailure it throws. */
@@ -60,12 +62,27 @@ function planFor(input: { eventId: string; workflowIdPrefix: string }): PlannedD
   return (plans.get(input.eventId) ?? []).map((p) => ({ ...p, workflowId: `${input.workflowIdPrefix}:${p.endpointId}` }));
 }
 
+/** A first attempt inside the routing step, as the real one reports it: as data. */
+const firstAttempt = jest.fn(({ deliveryId }: { deliveryId: string }): FirstAttempt => {
+  try {
+    const r = attempt(deliveryId, true);
+    return r.outcome === 'wait' ? { outcome: 'wait', reason: r.reason, waitMs: r.waitMs } : { outcome: r.outcome };
+  } catch (err) {
+    const f = err as ApplicationFailure;
+    const detail = f.details?.[0] as { attempt: number; retry_after_ms: number | null };
+    return { outcome: 'failed', permanent: Boolean(f.nonRetryable), message: f.message, attempt: detail.attempt, retryAfterMs: detail.retry_after_ms ?? undefined };
+  }
+});
+
 const stubs = {
-  resolveAndPlanDeliveries: jest.fn(async (input: { eventId: string; workflowIdPrefix: string }): Promise<ResolveAndPlanResult> => {
+  routeAndDeliver: jest.fn(async (input: { eventId: string; workflowIdPrefix: string }): Promise<RouteAndDeliverResult> => {
     const answers = resolutions.get(input.eventId) ?? [];
     const answer = answers.length > 1 ? answers.shift()! : answers[0];
     if (!answer) throw new Error(`no resolution scripted for ${input.eventId}`);
-    return answer.outcome === 'resolved' ? { ...answer, planned: planFor(input) } : answer;
+    if (answer.outcome !== 'resolved') return answer;
+    const deliveries = planFor(input).map((p) => ({ ...p, first: p.status === 'delivered' ? ({ outcome: 'delivered' } as const) : firstAttempt({ deliveryId: p.deliveryId }) }));
+    const settled = deliveries.every((d) => d.first.outcome === 'delivered') ? 'delivered' : null;
+    return { outcome: 'routed', tenantId: answer.tenantId, deliveries, settled };
   }),
   planDeliveries: jest.fn(async (input: { eventId: string; workflowIdPrefix: string }) => planFor(input)),
   quarantineEvent: jest.fn(async () => undefined),
@@ -92,7 +109,7 @@ beforeEach(() => {
 });
 
 /** A fresh event with these endpoints (each scripted), resolved to a tenant unless told otherwise. */
-function anEvent(endpoints: Array<{ steps?: Step[]; maxAttempts?: number; status?: string }>, resolution?: ResolveAndPlanResult[]) {
+function anEvent(endpoints: Array<{ steps?: Step[]; maxAttempts?: number; status?: string }>, resolution?: Resolution[]) {
   const id = randomBytes(4).toString('hex');
   const eventId = `evt_${id}`;
   const planned = endpoints.map((e, i) => {
@@ -101,7 +118,7 @@ function anEvent(endpoints: Array<{ steps?: Step[]; maxAttempts?: number; status
     return { deliveryId, endpointId: `ep_${id}_${i}`, destination: 'hooks.example.test', maxAttempts: e.maxAttempts ?? null, status: e.status ?? 'pending' };
   });
   plans.set(eventId, planned);
-  resolutions.set(eventId, resolution ?? [{ outcome: 'resolved', tenantId: 'ten_a', via: ['tenant_id'], planned: [] }]);
+  resolutions.set(eventId, resolution ?? [{ outcome: 'resolved', tenantId: 'ten_a' }]);
   const input: EventWorkflowInput = { eventId, partnerId: 'ptn_a', callId: `call-${id}`, eventType: 'call.ended', policy };
   return { input, planned };
 }
@@ -115,14 +132,16 @@ async function runEvent(input: EventWorkflowInput) {
 const callsFor = (mock: jest.Mock, deliveryId: string) => mock.mock.calls.filter(([a]) => (a as { deliveryId: string }).deliveryId === deliveryId).length;
 
 describe('eventWorkflow (stubbed activities)', () => {
-  it('delivered at the first attempt: the event settles in the workflow itself, with no hand-over and no child', async () => {
+  it('delivered at the first attempt: the routing step settles the event, with no further step, hand-over or child', async () => {
     const { input, planned } = anEvent([{}, {}]);
     const { result, childId } = await runEvent(input);
+    expect(result).toMatchObject({ status: 'delivered', tenantId: 'ten_a' });
     expect(result.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered']);
-    expect(stubs.deliverWebhookInline).toHaveBeenCalledTimes(2);
+    expect(stubs.routeAndDeliver).toHaveBeenCalledTimes(1);
+    expect(firstAttempt).toHaveBeenCalledTimes(2);
     expect(stubs.deliverWebhook).not.toHaveBeenCalled();
     expect(stubs.handOverDelivery).not.toHaveBeenCalled();
-    expect(stubs.settleEventStatus).toHaveBeenCalledTimes(1);
+    expect(stubs.settleEventStatus).not.toHaveBeenCalled();
     expect(await wf.exists(childId(planned[0]!.endpointId))).toBe(false);
   });
 
@@ -130,14 +149,16 @@ describe('eventWorkflow (stubbed activities)', () => {
     const { input, planned } = anEvent([{ steps: ['deferred', 'ok'] }]);
     const { result } = await runEvent(input);
     expect(result.deliveries[0]!.status).toBe('delivered');
-    expect(callsFor(stubs.deliverWebhookInline, planned[0]!.deliveryId)).toBe(1);
+    expect(callsFor(firstAttempt, planned[0]!.deliveryId)).toBe(1);
     expect(callsFor(stubs.deliverWebhook, planned[0]!.deliveryId)).toBe(1);
     expect(stubs.handOverDelivery).not.toHaveBeenCalled();
+    // Not every delivery ended in the routing step: the event is settled by its own step.
+    expect(stubs.settleEventStatus).toHaveBeenCalledTimes(1);
   });
 
-  it('a delivery the plan reports delivered already (a re-run) gets no attempt', async () => {
+  it('a release: a delivery the plan reports delivered already (a re-run) gets no attempt', async () => {
     const { input } = anEvent([{ status: 'delivered' }]);
-    const { result } = await runEvent(input);
+    const { result } = await runEvent({ ...input, forcedTenantId: 'ten_released' });
     expect(result.deliveries[0]!.status).toBe('delivered');
     expect(stubs.deliverWebhookInline).not.toHaveBeenCalled();
     expect(stubs.deliverWebhook).not.toHaveBeenCalled();
@@ -173,7 +194,7 @@ describe('eventWorkflow (stubbed activities)', () => {
     const { result, childId } = await runEvent(input);
     const p = planned[0]!;
     expect(result.deliveries[0]!.status).toBe('dead_lettered');
-    expect(callsFor(stubs.deliverWebhookInline, p.deliveryId)).toBe(1);
+    expect(callsFor(firstAttempt, p.deliveryId)).toBe(1);
     expect(callsFor(stubs.deliverWebhook, p.deliveryId)).toBe(2);
     const outcome = (await wf.client.workflow.getHandle(childId(p.endpointId)).result()) as DeliveryWorkflowResult;
     expect(outcome).toEqual({ status: 'dead_lettered', attempts: 3, reason: 'retries exhausted: endpoint answered 503' });
@@ -216,13 +237,13 @@ describe('eventWorkflow (stubbed activities)', () => {
   });
 
   it('quarantined on a conflict: nothing planned or attempted', async () => {
-    const conflict: ResolveAndPlanResult = { outcome: 'conflict', reason: 'conflicting_keys', detail: { candidates: ['ten_a', 'ten_b'] } };
+    const conflict: Resolution = { outcome: 'conflict', reason: 'conflicting_keys', detail: { candidates: ['ten_a', 'ten_b'] } };
     const { input } = anEvent([{}], [conflict]);
     const { result } = await runEvent(input);
     expect(result).toEqual({ status: 'quarantined', reason: 'conflicting_keys', deliveries: [] });
     expect(stubs.quarantineEvent).toHaveBeenCalledWith({ eventId: input.eventId, reason: 'conflicting_keys', detail: conflict.detail });
-    expect(stubs.resolveAndPlanDeliveries).toHaveBeenCalledTimes(1);
-    expect(stubs.deliverWebhookInline).not.toHaveBeenCalled();
+    expect(stubs.routeAndDeliver).toHaveBeenCalledTimes(1);
+    expect(firstAttempt).not.toHaveBeenCalled();
     expect(stubs.settleEventStatus).not.toHaveBeenCalled();
   });
 
@@ -232,17 +253,17 @@ describe('eventWorkflow (stubbed activities)', () => {
     const { result } = await runEvent(input);
     expect(result).toEqual({ status: 'quarantined', reason: 'unroutable', deliveries: [] });
     // Polled every 100 ms of a 300 ms wait: more than once, and not without end.
-    expect(stubs.resolveAndPlanDeliveries.mock.calls.length).toBeGreaterThanOrEqual(2);
-    expect(stubs.resolveAndPlanDeliveries.mock.calls.length).toBeLessThanOrEqual(5);
+    expect(stubs.routeAndDeliver.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(stubs.routeAndDeliver.mock.calls.length).toBeLessThanOrEqual(5);
     expect(stubs.quarantineEvent).toHaveBeenCalledWith({ eventId: input.eventId, reason: 'unroutable', detail: { keys } });
   });
 
   it('resolved on a later poll: planned and delivered, not quarantined', async () => {
     const keys = [{ kind: 'call_id' as const, value: 'c-2' }];
-    const { input } = anEvent([{}], [{ outcome: 'unresolved', keys }, { outcome: 'resolved', tenantId: 'ten_late', via: ['call_id'], planned: [] }]);
+    const { input } = anEvent([{}], [{ outcome: 'unresolved', keys }, { outcome: 'resolved', tenantId: 'ten_late' }]);
     const { result } = await runEvent(input);
     expect(result).toMatchObject({ tenantId: 'ten_late', deliveries: [{ status: 'delivered' }] });
-    expect(stubs.resolveAndPlanDeliveries).toHaveBeenCalledTimes(2);
+    expect(stubs.routeAndDeliver).toHaveBeenCalledTimes(2);
     expect(stubs.quarantineEvent).not.toHaveBeenCalled();
   });
 
@@ -250,7 +271,7 @@ describe('eventWorkflow (stubbed activities)', () => {
     const { input } = anEvent([{}]);
     const { result } = await runEvent({ ...input, forcedTenantId: 'ten_released' });
     expect(result).toMatchObject({ tenantId: 'ten_released', deliveries: [{ status: 'delivered' }] });
-    expect(stubs.resolveAndPlanDeliveries).not.toHaveBeenCalled();
+    expect(stubs.routeAndDeliver).not.toHaveBeenCalled();
     expect(stubs.recordCheckpoint).toHaveBeenCalledWith({
       eventId: input.eventId,
       stage: 'tenant_resolved',

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { OUTBOX_CHANNEL } from '../../outbox/signal';
 import { START_CLAIM_SECONDS } from '../../outbox/startClaim';
 import { executePrepared } from '../preparedStatements';
 import type { Database } from '../schema';
@@ -65,7 +66,7 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
              case when claim_start then now() + make_interval(secs => ${START_CLAIM_SECONDS}) end
       from input order by ord
       on conflict on constraint events_dedupe_key do nothing
-      returning id, partner_id, call_id, event_type, terminal, occurred_at, workflow_id
+      returning id, partner_id, call_id, event_type, terminal, occurred_at, workflow_id, start_claimed_until
     ),
     ev as (
       -- A data-modifying CTE's rows are invisible to the rest of the statement: new rows come
@@ -115,7 +116,14 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
         last_occurred_at = greatest(cs.last_occurred_at, excluded.last_occurred_at),
         terminal = cs.terminal or excluded.terminal,
         updated_at = now()
+    ),
+    -- Wakes the outbox relays when the batch added an event for them (one notification per
+    -- statement, however many events: relays only need to know there is something). Inside the
+    -- statement, so it costs no round trip of its own; the notification lock it takes at commit
+    -- is shared by at most INGEST_WRITE_CONCURRENCY statements at a time.
+    notified as (
+      select pg_notify(${OUTBOX_CHANNEL}, '') from ins where start_claimed_until is null limit 1
     )
-    select ord, id, workflow_id, inserted, workflow_started from ev`,
+    select ord, id, workflow_id, inserted, workflow_started, (select count(*) from notified) as notified from ev`,
   );
 }

@@ -1,5 +1,6 @@
+import { executePrepared } from '../preparedStatements';
 import { sql, type Kysely } from 'kysely';
-import { afterSuccess } from '../../domain/circuitBreaker';
+import { circuitOnSuccess } from '../circuitOnSuccess';
 import type { Database } from '../schema';
 
 export interface AttemptRecord {
@@ -14,15 +15,25 @@ export interface AttemptRecord {
   delivered: boolean;
   /** A success that ends an open circuit or a probe: the endpoint's circuit closes too. */
   closeCircuit: boolean;
+  /**
+   * The delivery's event, when a success here may be its last: the event is then settled as
+   * `delivered` in the same statement if every other delivery of it is delivered already.
+   */
+  settleEventId?: string;
 }
 
 /**
- * The attempt, the delivery's new state and (on success) the endpoint's recovery in ONE
- * statement: atomic, and one round trip on the hot path instead of five.
+ * The attempt, the delivery's new state, (on success) the endpoint's recovery and, when asked and
+ * nothing else of the event is left, the event's settlement in ONE statement: atomic, and one
+ * round trip on the hot path instead of seven. Returns whether it settled the event.
+ *
+ * Only "all delivered" settles here: that is the common end and needs no other row's outcome.
+ * Every other end (a dead letter among them, a sibling still in flight, two siblings recording at
+ * once so that neither sees the other delivered) is left to settleEventStatus.
  */
-export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Promise<void> {
-  const recovered = afterSuccess();
-  await sql`
+export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Promise<{ settled: boolean }> {
+  const settleEventId = a.delivered ? (a.settleEventId ?? null) : null;
+  const rows = await executePrepared(db, 'record_attempt', sql<{ settled: string }>`
     with attempt as (
       insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
       values (${a.deliveryId}, ${a.attemptNumber}, ${a.startedAt}, ${a.durationMs}, ${a.statusCode}, ${a.responseBody}, ${a.error})
@@ -41,15 +52,23 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
       returning 1
     ),
     endpoint as (
-      -- A success resets the failure streak even while the circuit stayed closed.
-      update endpoints set
-        consecutive_failures = ${recovered.consecutiveFailures},
-        failing_since = null,
-        circuit_state = case when ${a.closeCircuit} then ${recovered.state} else circuit_state end,
-        circuit_opened_at = case when ${a.closeCircuit} then null else circuit_opened_at end
-      where id = ${a.endpointId} and ${a.delivered} and (consecutive_failures > 0 or ${a.closeCircuit})
+      -- A success resets the failure streak and feeds the circuit breaker's window, if one is open.
+      ${circuitOnSuccess(a.endpointId, a.delivered, a.closeCircuit)}
+    ),
+    settled as (
+      update events set status = 'delivered', updated_at = now()
+      where id = ${settleEventId} and status <> 'delivered'
+        and not exists (select 1 from deliveries d where d.event_id = ${settleEventId} and d.id <> ${a.deliveryId} and d.status <> 'delivered')
+      returning id
+    ),
+    settled_checkpoint as (
+      insert into event_checkpoints (event_id, stage, detail)
+      select s.id, 'delivered', jsonb_build_object('delivered', c.n, 'dead_lettered', 0, 'total', c.n)
+      from settled s, (select count(*)::int as n from deliveries where event_id = ${settleEventId}) c
       returning 1
     )
-    select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries, (select count(*) from endpoint) as endpoints
-  `.execute(db);
+    select (select count(*) from attempt) as attempts, (select count(*) from delivery) as deliveries,
+      (select count(*) from endpoint) as endpoints, (select count(*) from settled_checkpoint) as settled
+  `);
+  return { settled: Number(rows[0]?.settled ?? 0) > 0 };
 }

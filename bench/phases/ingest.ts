@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { secretKeyBytes } from '../../src/signing/webhookSecret';
+import { BENCH, log } from '../config';
+import { cpuPerEvent, cpuSnapshot } from '../stack/cpu';
+import { freePort, ROOT, spawnTs, stop, SWITCHBOARD_CLI, waitForLine } from '../stack/processes';
+import { targetRow, type BenchContext, type Phase } from './phase';
+
+export interface IngestStep {
+  rate: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  ok: boolean;
+  /** CPU time (user + system) the server process spent per request during the step. */
+  cpuMsPerRequest: number;
+  /** The same for Postgres (every backend) and the load generator: what else shares the 2 cores. */
+  postgresCpuMsPerRequest: number;
+  loadgenCpuMsPerRequest: number;
+}
+
+type LoadResult = Pick<IngestStep, 'rps' | 'p50' | 'p90' | 'p99' | 'errors' | 'non2xx'> & { requests: number; cpuMs: number };
+
+async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<LoadResult> {
+  const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(seconds), String(BENCH.concurrency)]);
+  await new Promise<void>((r) => child.once('exit', () => r()));
+  const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
+  return JSON.parse(out.pop()!) as LoadResult;
+}
+
+/**
+ * The rate ladder. Both servers get the same discarded warm-up first (JIT, pool connections,
+ * caches): without it the first step measured start-up, not the steady state. The ladder ends
+ * after two steps in a row were not sustained (one can be a hiccup of the shared machine).
+ */
+async function ladder(url: string, secret: string, label: string, serverPid: number | undefined, postgresPid: number | undefined): Promise<IngestStep[]> {
+  const steps: IngestStep[] = [];
+  const secretB64 = secretKeyBytes(secret).toString('base64');
+  const warm = await loadStep(url, secretB64, BENCH.ingestWarmupRate, BENCH.ingestWarmupSeconds);
+  log(`${label} warm-up @${BENCH.ingestWarmupRate}/s for ${BENCH.ingestWarmupSeconds} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
+  let misses = 0;
+  const roots = { server: serverPid, postgres: postgresPid };
+  for (const rate of BENCH.ingestRates) {
+    const before = cpuSnapshot(roots);
+    const { cpuMs: loadgenMs, requests, ...r } = await loadStep(url, secretB64, rate, BENCH.stepSeconds);
+    const cpu = cpuPerEvent(before, cpuSnapshot(roots), Math.max(1, requests));
+    const loadgenCpuMsPerRequest = Number((loadgenMs / Math.max(1, requests)).toFixed(2));
+    const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
+    steps.push({ rate, ...r, ok, cpuMsPerRequest: cpu['server']!, postgresCpuMsPerRequest: cpu['postgres']!, loadgenCpuMsPerRequest });
+    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, CPU ms/request server ${cpu['server']} postgres ${cpu['postgres']} loadgen ${loadgenCpuMsPerRequest} -> ${ok ? 'sustained' : 'not sustained'}`);
+    misses = ok ? 0 : misses + 1;
+    if (misses === 2) break;
+  }
+  return steps;
+}
+
+function best(steps: IngestStep[]): IngestStep | undefined {
+  return steps.filter((s) => s.ok).sort((a, b) => b.rps - a.rps)[0];
+}
+
+/**
+ * Ingest: the API server alone (as on its own tier; no worker, so accepted events stay in the
+ * outbox and the relay's work is measured end to end) against a one-INSERT Express handler.
+ */
+export const ingestPhase: Phase = {
+  name: 'ingest',
+  async run(ctx: BenchContext) {
+    log('phase ingest: Switchboard vs one-INSERT baseline');
+    const db = await ctx.stack.prepareDatabase('bench_ingest', ctx.receiver.url);
+    const port = await freePort();
+    const server = spawnTs(SWITCHBOARD_CLI, ['server'], {
+      env: {
+        ...ctx.stack.baseEnv(db.url),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKER_METRICS_PORT: String(await freePort()),
+        // No worker drains the outbox in this phase, so it grows by every accepted request; past
+        // the default 50,000 the server would (correctly) shed with 503 and the ladder would
+        // measure the shedding policy instead of capacity.
+        INGEST_MAX_OUTBOX_DEPTH: '100000000',
+      },
+    });
+    let switchboard: IngestStep[];
+    try {
+      await waitForLine(server, /API server listening/);
+      switchboard = await ladder(`http://127.0.0.1:${port}/v1/webhooks/${db.partner.id}`, db.partner.inbound_secret, 'switchboard ingest', server.pid, ctx.stack.pg.pid);
+    } finally {
+      await stop(server);
+    }
+    const basePort = await freePort();
+    const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [db.url, String(basePort), '10']);
+    let baseline: IngestStep[];
+    try {
+      await waitForLine(baseServer, /ready/);
+      baseline = await ladder(`http://127.0.0.1:${basePort}/v1/webhooks/${db.partner.id}`, db.partner.inbound_secret, 'baseline ingest', baseServer.pid, ctx.stack.pg.pid);
+    } finally {
+      await stop(baseServer);
+    }
+    const sb = best(switchboard);
+    const base = best(baseline);
+    const ratio = sb && base ? Number((sb.rps / base.rps).toFixed(2)) : NaN;
+    ctx.results['ingest'] = { switchboard: sb ?? null, baseline: base ?? null, ratio, steps: { switchboard, baseline } };
+    ctx.rows.push(
+      targetRow('ingest: highest sustained req/s (p99 < 100 ms), ratio', `${sb?.rps.toFixed(0) ?? '-'}`, ratio, { op: '>=', limit: 0.6 }, `${base?.rps.toFixed(0) ?? '-'}`),
+      targetRow('ingest: p99 ms at that rate', `${sb?.p50 ?? '-'} p50 / ${sb?.p99 ?? '-'} p99`, sb?.p99 ?? NaN, { op: '<', limit: 100, unit: ' ms' }, `${base?.p50 ?? '-'} / ${base?.p99 ?? '-'}`),
+    );
+  },
+};

@@ -1,0 +1,59 @@
+import { BENCH, log } from '../config';
+import { peakRssMb, resetPeakRss, rssMb } from '../stack/memory';
+import { sleep } from '../stack/processes';
+import { runPool } from '../stats';
+import { targetRow, type BenchContext, type Phase } from './phase';
+
+/** Below DELIVERY_TIMEOUT (10 s): a held delivery must never time out and be retried. */
+const MAX_HOLD_MS = 8_000;
+
+/**
+ * Memory at ~BENCH_MEMORY_IN_FLIGHT (1000) events in flight: the receiver holds its answers (up to
+ * 8 s each), so while a burst is ingested and started, deliveries stay open and the events pile
+ * up as running workflows in the worker; the running count comes from Temporal's visibility. The
+ * worker's peak RSS mark is reset first, so VmHWM is this phase's peak, not the run's.
+ */
+export const memoryPhase: Phase = {
+  name: 'memory',
+  async run(ctx: BenchContext) {
+    const env = await ctx.e2e();
+    await env.useWorker('regular');
+    const n = BENCH.memoryInFlight;
+    log(`phase memory: ${n} events held in flight`);
+    const pid = env.workerPid;
+    const reset = resetPeakRss(pid);
+    env.receiver.reset();
+    env.receiver.hold(MAX_HOLD_MS);
+    const running = () => env.client.workflow.count(`WorkflowType = 'eventWorkflow' AND ExecutionStatus = 'Running'`).then((c) => c.count);
+    let maxInFlight = 0;
+    let maxRss = 0;
+    const callIds = env.nextCallIds(n, 'memory');
+    const eventIds: string[] = [];
+    const t0 = Date.now();
+    const posting = runPool(callIds, BENCH.concurrency, async (c) => {
+      eventIds.push((await env.post(c)).eventId);
+    });
+    let posted = false;
+    void posting.then(() => (posted = true));
+    // Sample until nearly all are running, or the holds are about to lapse.
+    while (Date.now() - t0 < 30_000) {
+      await sleep(500);
+      maxInFlight = Math.max(maxInFlight, await running());
+      maxRss = Math.max(maxRss, rssMb(pid));
+      if (posted && maxInFlight >= n * 0.95) break;
+    }
+    await posting;
+    env.receiver.release();
+    await env.receiver.waitFor(n, 60_000);
+    const lost = eventIds.filter((id) => !env.receiver.arrivals.has(id)).length;
+    env.account('switchboard', { events: n, lost, duplicates: env.receiver.duplicates, badSignatures: env.receiver.badSignatures });
+    const peak = reset ? peakRssMb(pid) : maxRss;
+    const memory = { events: n, maxInFlight, workerPeakRssMb: peak, peakSource: reset ? 'VmHWM since the phase began' : 'sampled VmRSS (clear_refs not allowed)', workerRunPeakRssMb: peakRssMb(pid), serverPeakRssMb: peakRssMb(env.procs.server?.pid) };
+    ctx.results['memory'] = memory;
+    log(`memory: worker peak RSS ${peak} MB with up to ${maxInFlight} workflows running`);
+    ctx.rows.push(
+      targetRow(`memory: worker peak RSS at ${maxInFlight} events in flight`, `${peak} MB`, peak, { op: '<=', limit: 300, unit: ' MB' }),
+      { metric: 'memory: server peak RSS (whole run)', switchboard: `${memory.serverPeakRssMb} MB` },
+    );
+  },
+};

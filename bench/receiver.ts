@@ -1,0 +1,108 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { secretKeyBytes } from '../src/signing/webhookSecret';
+
+export interface Arrival {
+  at: number;
+  receivedAt: number;
+}
+
+/**
+ * The bench's webhook receiver: verifies every delivery's X-Signature and records first arrival
+ * per webhook-id. It can hold its answers (the memory phase keeps deliveries open so that events
+ * pile up in flight) until released.
+ */
+export class BenchReceiver {
+  readonly arrivals = new Map<string, Arrival>();
+  duplicates = 0;
+  badSignatures = 0;
+  url = '';
+  private server?: http.Server;
+  private keys: Buffer[] = [];
+  private holding = false;
+  private held: Array<() => void> = [];
+  private maxHoldMs = 0;
+
+  setSecrets(secrets: string[]) {
+    this.keys = secrets.map(secretKeyBytes);
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.record(req, Buffer.concat(chunks));
+        const answer = () => {
+          if (!res.headersSent) res.writeHead(200).end('ok');
+        };
+        if (this.holding) {
+          this.held.push(answer);
+          // Never past the sender's timeout: a held answer that timed out would be retried (a duplicate).
+          setTimeout(answer, this.maxHoldMs).unref();
+        } else answer();
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  private record(req: http.IncomingMessage, body: Buffer): void {
+    const sig = String(req.headers['x-signature'] ?? '');
+    const ok = this.keys.some((k) => sig === 'sha256=' + createHmac('sha256', k).update(body).digest('hex'));
+    if (!ok) this.badSignatures++;
+    const id = String(req.headers['webhook-id']);
+    if (this.arrivals.has(id)) this.duplicates++;
+    else {
+      const envelope = JSON.parse(body.toString('utf8')) as { received_at: string };
+      this.arrivals.set(id, { at: Date.now(), receivedAt: Date.parse(envelope.received_at) });
+    }
+  }
+
+  /** From now on, answers wait for release(), each at most maxHoldMs. */
+  hold(maxHoldMs: number): void {
+    this.holding = true;
+    this.maxHoldMs = maxHoldMs;
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  release(): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const answer of held) answer();
+  }
+
+  reset() {
+    this.arrivals.clear();
+    this.duplicates = 0;
+    this.badSignatures = 0;
+  }
+
+  /**
+   * Waits until `count` deliveries arrived, or nothing new arrived for `stallMs` (then whatever is
+   * missing counts as lost): slow is not lost, only stuck is.
+   */
+  async waitFor(count: number, stallMs: number): Promise<void> {
+    let lastSize = this.arrivals.size;
+    let lastProgress = Date.now();
+    while (this.arrivals.size < count && Date.now() - lastProgress < stallMs) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (this.arrivals.size !== lastSize) {
+        lastSize = this.arrivals.size;
+        lastProgress = Date.now();
+      }
+    }
+  }
+
+  close() {
+    this.release();
+    this.server?.closeAllConnections();
+    this.server?.close();
+  }
+}
