@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createCoreServices } from '../bootstrap';
 import { loadConfig } from '../config';
 import { migrateToLatest } from '../db/migrate';
+import { startClusterStack } from '../dev/cluster/clusterStack';
 import { startLocalStack, type LocalStack } from '../dev/localStack';
 import { watchParent } from '../dev/parentWatch';
 import { StackStoppingError } from '../dev/supervisor';
@@ -17,10 +18,15 @@ export function registerProcessCommands(program: Command): void {
   program
     .command('start')
     .description('Run the whole stack locally: embedded Postgres, Temporal dev server + UI, worker and API (npm start)')
-    .action(async () => {
+    .option('--cluster', 'the production topology instead: the full Temporal server on Postgres (4 shards) + its Web UI, N API servers behind one URL, M workers')
+    .option('--servers <n>', 'API server processes in cluster mode', positiveInt, 2)
+    .option('--workers <n>', 'worker processes in cluster mode', positiveInt, 2)
+    .action(async (opts: { cluster?: boolean; servers: number; workers: number }) => {
       // Signals are handled from the first moment: a stop during startup stops what has started.
       const startup = new AbortController();
-      const starting = startLocalStack({ signal: startup.signal });
+      const starting = opts.cluster
+        ? startClusterStack({ servers: opts.servers, workers: opts.workers, signal: startup.signal })
+        : startLocalStack({ signal: startup.signal });
       const requestStop = onShutdown(async () => {
         startup.abort();
         const running = await starting.catch(() => undefined);
@@ -62,7 +68,7 @@ export function registerProcessCommands(program: Command): void {
         await server.close();
         await core.database.close();
       });
-      reportReadyToLauncher({ url: server.url });
+      reportReadyToLauncher({ url: server.url, port: server.port });
     });
 
   program
@@ -87,6 +93,12 @@ export function registerProcessCommands(program: Command): void {
     });
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
 /** The banner `npm start` prints once everything is ready: the one place it is printed. */
 function printBanner(stack: LocalStack): void {
   const c = stack.config;
@@ -99,6 +111,7 @@ function printBanner(stack: LocalStack): void {
     ...(stack.workerMetricsUrl ? [`    Worker metrics ${stack.workerMetricsUrl}`] : []),
     `    Temporal UI    ${stack.temporalUiUrl ?? '(external cluster: ' + c.temporal.address + ')'}`,
     `    Temporal gRPC  ${c.temporal.address}`,
+    ...(stack.bannerLines ?? []),
     `    Admin API key  ${c.adminKey}`,
     `    Data dir       ${c.dataDir}`,
     ...operatorCliLines(c),

@@ -31,6 +31,8 @@ export interface LocalStack {
   temporalUiUrl?: string;
   /** The worker's /metrics, when WORKER_METRICS_PORT is not 0. */
   workerMetricsUrl?: string;
+  /** Lines the banner adds after the URLs (cluster mode: the topology). */
+  bannerLines?: string[];
   /** PIDs of the supervised children running now, by name (postgres, temporal, worker, server). */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -142,7 +144,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   }
 }
 
-async function migrate(databaseUrl: string, say: (line: string) => void): Promise<void> {
+export async function migrate(databaseUrl: string, say: (line: string) => void): Promise<void> {
   const database = connectDatabase(databaseUrl, 1);
   try {
     const migrated = await migrateToLatest(database.db);

@@ -56,6 +56,8 @@ export interface StartWorkerOptions {
    * worker relays, so acknowledged events start as long as any worker runs.
    */
   relay?: boolean;
+  /** Another build of the workflows (the rolling-deploy test's "version B"); default: workflows/. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
 export async function startWorker(deps: Services, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
@@ -73,7 +75,7 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
     activities: createActivities(deps, agent, (eventId) => pacer?.finished(eventId)),
     // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
     // slots can exceed cores comfortably.

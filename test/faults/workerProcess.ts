@@ -16,11 +16,14 @@ export class WorkerProcess {
   constructor(
     private readonly env: Record<string, string>,
     private readonly command: 'worker' | 'server' = 'worker',
+    /** Another entry point than `switchboard <command>` (the rolling-deploy test's version-B worker). */
+    private readonly script?: string,
   ) {}
 
   async start(timeoutMs = 90_000): Promise<void> {
     const root = path.join(__dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), this.command], {
+    const entry = this.script ? [this.script] : [path.join(root, 'src', 'cli', 'main.ts'), this.command];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,7 @@ export async function freeStackPorts(): Promise<StackPorts> {
   return { api: await pick(), temporal: await pick(), ui: await pick(), pg: await pick(), workerMetrics: await pick(), workerSdkMetrics: await pick() };
 }
 
-async function portPicker(): Promise<() => Promise<number>> {
+export async function portPicker(): Promise<() => Promise<number>> {
   let ephemeralLow: number;
   try {
     ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
@@ -58,9 +58,10 @@ export interface LaunchedStack {
   api: string;
 }
 
-export function launchStack(opts: { how: 'npm' | 'launcher'; dataDir: string; ports: StackPorts; env?: Record<string, string> }): LaunchedStack {
+export function launchStack(opts: { how: 'npm' | 'launcher'; dataDir: string; ports: StackPorts; env?: Record<string, string>; args?: string[] }): LaunchedStack {
   const { ports } = opts;
-  const [command, args] = opts.how === 'npm' ? ['npm', ['start']] : [process.execPath, [path.join(ROOT, 'bin', 'switchboard'), 'start']];
+  const extra = opts.args ?? [];
+  const [command, args] = opts.how === 'npm' ? ['npm', ['start', ...(extra.length ? ['--', ...extra] : [])]] : [process.execPath, [path.join(ROOT, 'bin', 'switchboard'), 'start', ...extra]];
   const child = spawn(command, args as string[], {
     cwd: ROOT,
     detached: true,
