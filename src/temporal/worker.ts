@@ -57,7 +57,7 @@ export interface StartWorkerOptions {
    */
   relay?: boolean;
   /** Another build of the workflows (the rolling-deploy test's "version B"); default: workflows/. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: { code: string };
 }
 
 export async function startWorker(deps: Services, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
