@@ -146,7 +146,7 @@ export class E2eEnvironment {
     await runPool(callIds, concurrency, async (callId) => {
       posted.push(await this.post(callId));
     });
-    await this.receiver.waitFor(n, 60_000);
+    await this.receiver.waitFor(posted.map((p) => p.eventId), 60_000);
     const r = summarise(this.receiver, posted.map((p) => p.eventId), t0, new Map(posted.map((p) => [p.eventId, p.sentAt])));
     r.cpuMsPerEvent = cpuPerEvent(cpu0, cpuSnapshot(this.cpuRoots()), n);
     this.account('switchboard', r);
@@ -175,7 +175,7 @@ export class E2eEnvironment {
         args: [{ id, url: this.receiver.url, receivedAt: new Date().toISOString() }],
       });
     });
-    await this.receiver.waitFor(ids.length, 60_000);
+    await this.receiver.waitFor(ids, 60_000);
     const r = summarise(this.receiver, ids, t0, sentAt);
     r.cpuMsPerEvent = cpuPerEvent(cpu0, cpuSnapshot(roots), ids.length);
     this.account('baseline', r);

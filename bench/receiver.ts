@@ -85,16 +85,20 @@ export class BenchReceiver {
   }
 
   /**
-   * Waits until `count` deliveries arrived, or nothing new arrived for `stallMs` (then whatever is
-   * missing counts as lost): slow is not lost, only stuck is.
+   * Waits until every one of `ids` arrived, or none of them arrived for `stallMs` (then whatever
+   * is missing counts as lost): slow is not lost, only stuck is. Counted by id, not by arrivals:
+   * a late delivery of an earlier phase's event (a retry) must not stand in for one of these.
    */
-  async waitFor(count: number, stallMs: number): Promise<void> {
-    let lastSize = this.arrivals.size;
+  async waitFor(ids: Iterable<string>, stallMs: number): Promise<void> {
+    const expected = [...ids];
+    const arrived = () => expected.reduce((n, id) => n + (this.arrivals.has(id) ? 1 : 0), 0);
+    let last = arrived();
     let lastProgress = Date.now();
-    while (this.arrivals.size < count && Date.now() - lastProgress < stallMs) {
+    while (last < expected.length && Date.now() - lastProgress < stallMs) {
       await new Promise((r) => setTimeout(r, 100));
-      if (this.arrivals.size !== lastSize) {
-        lastSize = this.arrivals.size;
+      const now = arrived();
+      if (now !== last) {
+        last = now;
         lastProgress = Date.now();
       }
     }

@@ -145,10 +145,11 @@ export const countsPhase: Phase = {
 async function deliverAndSettle(env: E2eEnvironment, n: number, label: string): Promise<string[]> {
   env.receiver.reset();
   const callIds = env.nextCallIds(n, label);
+  const eventIds: string[] = [];
   await runPool(callIds, BENCH.countConcurrency, async (callId) => {
-    await env.post(callId);
+    eventIds.push((await env.post(callId)).eventId);
   });
-  await env.receiver.waitFor(n, 60_000);
+  await env.receiver.waitFor(eventIds, 60_000);
   const { arrivals, duplicates, badSignatures } = env.receiver;
   env.account('switchboard', { events: n, lost: n - arrivals.size, duplicates, badSignatures });
   if (env.receiver.arrivals.size < n) throw new Error(`counts pass: only ${env.receiver.arrivals.size} of ${n} deliveries arrived`);

@@ -60,7 +60,7 @@ export const latencyPhase: Phase = {
     log(`phase latency: ${rate.toFixed(1)}/s (${BENCH.latencyLoad * 100} % of ${capacity}/s) for ${BENCH.latencySeconds} s, ${n} events`);
     env.receiver.reset();
     const posted = await pacedPosts(env, n, rate);
-    await env.receiver.waitFor(n, 60_000);
+    await env.receiver.waitFor(posted.map((p) => p.eventId), 60_000);
     const latencies = posted.flatMap((p) => {
       const a = env.receiver.arrivals.get(p.eventId);
       return a ? [a.at - p.sentAt] : [];

@@ -44,7 +44,7 @@ export const memoryPhase: Phase = {
     }
     await posting;
     env.receiver.release();
-    await env.receiver.waitFor(n, 60_000);
+    await env.receiver.waitFor(eventIds, 60_000);
     const lost = eventIds.filter((id) => !env.receiver.arrivals.has(id)).length;
     env.account('switchboard', { events: n, lost, duplicates: env.receiver.duplicates, badSignatures: env.receiver.badSignatures });
     const peak = reset ? peakRssMb(pid) : maxRss;

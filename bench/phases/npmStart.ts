@@ -57,7 +57,7 @@ export const npmStartPhase: Phase = {
           const p = await poster.post(c);
           sent.set(p.eventId, p.sentAt);
         });
-        await ctx.receiver.waitFor(n, 60_000);
+        await ctx.receiver.waitFor(sent.keys(), 60_000);
         const r = summarise(ctx.receiver, [...sent.keys()], t0, sent);
         r.cpuMsPerEvent = cpuPerEvent(cpu0, cpuSnapshot({ launcher: launcher.pid, bench: process.pid }, componentOfCommand), n);
         r.eagerStarts = eagerBetween(eager0, await eagerStartCounts(metric));
