@@ -59,6 +59,9 @@ export async function runFlappingPhase(deps: FlappingPhaseDeps): Promise<Flappin
   const env = {
     ...deps.baseEnv,
     DATABASE_URL: db.url,
+    // Its own task queue: the e2e phases' worker (another database) still polls the default one
+    // on the same Temporal server, and would take this phase's tasks.
+    TEMPORAL_TASK_QUEUE: 'bench-flapping',
     DELIVERY_INITIAL_INTERVAL: `${initialIntervalMs}ms`,
     DELIVERY_BACKOFF_COEFFICIENT: String(FULL_SCALE.backoffCoefficient),
     CIRCUIT_OPEN_DURATION: `${Math.round(FULL_SCALE.circuitOpenMs * scale)}ms`,
