@@ -74,10 +74,9 @@ export class OutboxRelay {
         startEventWorkflow(this.client, this.config, event, { eager: true }),
       );
       if (started) this.metrics.workflowStarts.inc({ eager: String(Boolean(eagerlyStarted)) });
-      // An eager start's first task is already on this worker, and its routing step marks the row
-      // started in its own statement: marking here too would be one more statement per event.
-      // Other starts (queued, or found already started) are marked, so no sweep starts them again.
-      if (!started || !eagerlyStarted) this.mark(event.id);
+      // Marked even when eager (the routing step marks it too): until then the row counts towards
+      // the outbox depth that sheds ingest, and a routing step can wait minutes for the routing map.
+      this.mark(event.id);
       runsHere = started && Boolean(eagerlyStarted);
       return true;
     } catch (err) {
