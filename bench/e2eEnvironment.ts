@@ -66,6 +66,18 @@ export function summarise(receiver: BenchReceiver, ids: string[], startedAt: num
   };
 }
 
+type WorkerKind = 'regular' | 'counting' | 'patient';
+export const PATIENT_DELIVERY_TIMEOUT_MS = 60_000;
+/**
+ * The memory phase's worker: deliveries can be held open long enough for ~1000 events to be in
+ * flight at once without a timeout turning into a retry, and every first attempt is deferred (an
+ * activity of its own) rather than made inside the workflow task: an inline attempt held for most
+ * of a minute keeps its workflow task open that long, and on a loaded machine a late task
+ * heartbeat times the task out and the attempt is made again (a duplicate; seen at 19 of 1000).
+ * At 1000 in flight all but DELIVERY_INLINE_ATTEMPTS (32) are deferred anyway.
+ */
+const PATIENT_WORKER_ENV = { DELIVERY_TIMEOUT: String(PATIENT_DELIVERY_TIMEOUT_MS), DELIVERY_INLINE_ATTEMPTS: '0' };
+
 /**
  * What the end-to-end phases share: Switchboard's server and worker (separate processes) on the
  * bench_e2e database, the bare-Temporal baseline worker, and a Temporal client (baseline starts,
@@ -77,7 +89,7 @@ export class E2eEnvironment {
   private baseWorker?: LoggedChild;
   private connection?: Connection;
   client!: Client;
-  private workerKind?: 'regular' | 'counting';
+  private workerKind?: WorkerKind;
   private deferredSoFar = 0;
   private roundNo = 0;
   readonly baselineQueue = 'bench-baseline';
@@ -108,11 +120,14 @@ export class E2eEnvironment {
     }
   }
 
-  /** The worker the next phase needs: the regular one, or the counts pass's instrumented one. */
-  async useWorker(kind: 'regular' | 'counting'): Promise<void> {
+  /**
+   * The worker the next phase needs: the regular one, the counts pass's instrumented one, or the
+   * memory phase's patient one (PATIENT_WORKER_ENV).
+   */
+  async useWorker(kind: WorkerKind): Promise<void> {
     if (this.workerKind === kind && this.procs.worker) return;
     await this.procs.stopWorker();
-    await this.procs.startWorker({ countActivations: kind === 'counting' });
+    await this.procs.startWorker({ countActivations: kind === 'counting', env: kind === 'patient' ? PATIENT_WORKER_ENV : {} });
     this.workerKind = kind;
     this.deferredSoFar = 0;
   }

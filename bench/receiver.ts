@@ -39,8 +39,13 @@ export class BenchReceiver {
         };
         if (this.holding) {
           this.held.push(answer);
-          // Never past the sender's timeout: a held answer that timed out would be retried (a duplicate).
-          setTimeout(answer, this.maxHoldMs).unref();
+          // Never past the sender's timeout, which runs from before the request waited for one of
+          // the sender's connections: a held answer that timed out would be retried (a duplicate).
+          // So the hold ends maxHoldMs after the signature's timestamp (whole seconds, floored),
+          // not after arrival.
+          const signedAt = Number(req.headers['webhook-timestamp']) * 1000;
+          const until = Number.isFinite(signedAt) ? Math.min(signedAt, Date.now()) + this.maxHoldMs : Date.now() + this.maxHoldMs;
+          setTimeout(answer, Math.max(0, until - Date.now())).unref();
         } else answer();
       });
     });
@@ -61,7 +66,7 @@ export class BenchReceiver {
     }
   }
 
-  /** From now on, answers wait for release(), each at most maxHoldMs. */
+  /** From now on, answers wait for release(), each at most maxHoldMs after it was signed. */
   hold(maxHoldMs: number): void {
     this.holding = true;
     this.maxHoldMs = maxHoldMs;

@@ -1,23 +1,29 @@
 import { BENCH, log } from '../config';
+import { PATIENT_DELIVERY_TIMEOUT_MS } from '../e2eEnvironment';
 import { peakRssMb, resetPeakRss, rssMb } from '../stack/memory';
 import { sleep } from '../stack/processes';
 import { runPool } from '../stats';
 import { targetRow, type BenchContext, type Phase } from './phase';
 
-/** Below DELIVERY_TIMEOUT (10 s): a held delivery must never time out and be retried. */
-const MAX_HOLD_MS = 8_000;
+/**
+ * Below the patient worker's DELIVERY_TIMEOUT, counted from the delivery's signature timestamp
+ * (floored to the second): a held delivery must never time out and be retried.
+ */
+const MAX_HOLD_MS = PATIENT_DELIVERY_TIMEOUT_MS - 10_000;
+/** How long the phase may take to get its events in flight before it reads the peak anyway. */
+const FILL_DEADLINE_MS = MAX_HOLD_MS + 20_000;
 
 /**
  * Memory at ~BENCH_MEMORY_IN_FLIGHT (1000) events in flight: the receiver holds its answers (up to
- * 8 s each), so while a burst is ingested and started, deliveries stay open and the events pile
- * up as running workflows in the worker; the running count comes from Temporal's visibility. The
+ * 50 s after signing, to a worker that waits 60 s for an answer), so while a burst is ingested and
+ * started, deliveries stay open and the events pile up as running workflows in the worker; the running count comes from Temporal's visibility. The
  * worker's peak RSS mark is reset first, so VmHWM is this phase's peak, not the run's.
  */
 export const memoryPhase: Phase = {
   name: 'memory',
   async run(ctx: BenchContext) {
     const env = await ctx.e2e();
-    await env.useWorker('regular');
+    await env.useWorker('patient');
     const n = BENCH.memoryInFlight;
     log(`phase memory: ${n} events held in flight`);
     const pid = env.workerPid;
@@ -36,7 +42,7 @@ export const memoryPhase: Phase = {
     let posted = false;
     void posting.then(() => (posted = true));
     // Sample until nearly all are running, or the holds are about to lapse.
-    while (Date.now() - t0 < 30_000) {
+    while (Date.now() - t0 < FILL_DEADLINE_MS) {
       await sleep(500);
       maxInFlight = Math.max(maxInFlight, await running());
       maxRss = Math.max(maxRss, rssMb(pid));

@@ -33,7 +33,9 @@ export interface SpawnOptions {
 }
 
 /**
- * A child Node process running TypeScript through tsx's loader (so its pid is the real process).
+ * A child Node process running TypeScript through tsx's require hook (so its pid is the real
+ * process), as bin/switchboard runs it under `npm start`: `--import tsx` would also register
+ * tsx's ESM loader, which Node runs on a thread of its own (an idle isolate, ~20 MB of RSS).
  * Its output goes to a log file, like a production process's would, never into a pipe that could
  * fill up and stall it. BENCH_NODE_OPTIONS reaches Switchboard's own processes only.
  */
@@ -42,7 +44,7 @@ export function spawnTs(script: string, args: string[], options: SpawnOptions = 
   const logFile = path.join(logDir, `${path.basename(script, '.ts')}${role}-${randomBytes(4).toString('hex')}.log`);
   const fd = openSync(logFile, 'w');
   const benchNodeArgs = script === SWITCHBOARD_CLI ? BENCH.nodeOptions : [];
-  const child = spawn(process.execPath, [...benchNodeArgs, '--import', 'tsx', ...(options.nodeArgs ?? []), script, ...args], {
+  const child = spawn(process.execPath, [...benchNodeArgs, '--require', 'tsx/cjs', ...(options.nodeArgs ?? []), script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', fd, fd],

@@ -22,10 +22,11 @@ export class SwitchboardProcesses {
     this.apiUrl = `http://127.0.0.1:${port}`;
   }
 
-  async startWorker(opts: { countActivations?: boolean } = {}): Promise<void> {
+  async startWorker(opts: { countActivations?: boolean; env?: Record<string, string> } = {}): Promise<void> {
     this.workerMetricsPort = await freePort();
     const env: Record<string, string> = {
       ...this.env,
+      ...opts.env,
       WORKER_METRICS_PORT: String(this.workerMetricsPort),
       WORKER_SDK_METRICS_PORT: String(await freePort()),
     };
