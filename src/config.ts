@@ -71,6 +71,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_METRICS_PORT: int(0).default(9464),
   WORKER_SDK_METRICS_PORT: int(1).optional(),
+  // V8's --optimize-for-size in the worker process (src/temporal/workerHeap.ts).
+  WORKER_OPTIMIZE_FOR_SIZE: bool.default(true),
 
   INGEST_MAX_BODY_BYTES: int(1024).default(1024 * 1024),
   INGEST_SIGNATURE_TOLERANCE: duration.default(5 * 60_000),
@@ -166,6 +168,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Loopback port of the SDK's own Prometheus exporter, merged into the worker's /metrics. */
   workerSdkMetricsPort: number;
+  /** Collect the worker's heaps eagerly (V8 --optimize-for-size): see src/temporal/workerHeap.ts. */
+  workerOptimizeForSize: boolean;
   ingest: {
     maxBodyBytes: number;
     signatureToleranceMs: number;
@@ -280,6 +284,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
     logLevel: e.LOG_LEVEL,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? e.WORKER_METRICS_PORT + 1,
+    workerOptimizeForSize: e.WORKER_OPTIMIZE_FOR_SIZE,
     ingest: {
       maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
       signatureToleranceMs: e.INGEST_SIGNATURE_TOLERANCE,

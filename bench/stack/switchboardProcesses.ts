@@ -37,7 +37,8 @@ export class SwitchboardProcesses {
       nodeArgs.push('--require', path.join(ROOT, 'bench/counting/activationCounterPreload.cjs'));
     } else this.activationCounterPort = 0;
     this.worker = spawnTs(SWITCHBOARD_CLI, ['worker'], { env, nodeArgs });
-    await waitForLine(this.worker, /"worker started"|worker started/);
+    // Its /metrics (read for eager-start counts) listens just after the worker starts polling.
+    await waitForLine(this.worker, /worker metrics listening/);
   }
 
   async stopWorker(): Promise<void> {

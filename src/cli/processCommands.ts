@@ -8,6 +8,7 @@ import { watchParent } from '../dev/parentWatch';
 import { StackStoppingError } from '../dev/supervisor';
 import { startServer } from '../server/startServer';
 import { startWorker } from '../temporal/worker';
+import { favourWorkerMemoryOverSpeed } from '../temporal/workerHeap';
 import { reportReadyToLauncher } from './launcherLink';
 import { operatorCliLines } from './operatorCliHint';
 import { onShutdown } from './shutdown';
@@ -75,7 +76,9 @@ export function registerProcessCommands(program: Command): void {
     .command('worker')
     .description('Run a Temporal worker: event, delivery, reconciliation and retention workflows, the outbox relay that starts the workflows of acknowledged events, and their Schedules; stateless, scale horizontally')
     .action(async () => {
-      const core = createCoreServices(loadConfig(), 'worker');
+      const config = loadConfig();
+      if (config.workerOptimizeForSize) favourWorkerMemoryOverSpeed();
+      const core = createCoreServices(config, 'worker');
       const { workerMetricsPort, workerSdkMetricsPort } = core.config;
       // The SDK's exporter stays on loopback; the worker's /metrics serves it merged with ours.
       const sdkMetricsAddress = workerMetricsPort ? `127.0.0.1:${workerSdkMetricsPort}` : undefined;
