@@ -57,6 +57,7 @@ export const EventViewSchema = z
       DeliverySchema.omit({ event_id: true, event_type: true, call_id: true, partner_id: true }).extend({
         endpoint_url: z.string(),
         last_response_body: z.string().nullable(),
+        next_attempt_at: timestamp.nullable().describe("While retrying: when Temporal schedules the next attempt (null otherwise)"),
         attempts: z.array(DeliveryAttemptSchema),
       }),
     ),
