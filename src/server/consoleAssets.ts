@@ -28,11 +28,11 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** console/dist next to the nearest package.json above this file (the checkout, or /app in the image). */
 export function consoleDistDir(): string {
   let dir = __dirname;
   for (;;) {
-    const candidate = path.join(dir, 'console', 'build.mjs');
-    if (existsSync(candidate)) return path.join(dir, 'console', 'dist');
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'console', 'dist');
     const parent = path.dirname(dir);
     if (parent === dir) return path.resolve('console', 'dist');
     dir = parent;

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../errors';
 import { DeliveryId, EndpointId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
+import { Text } from '../../tenancy/wireCommon';
 import { DeliverySchema, DeliveryStatusSchema, RedriveOutcomeSchema } from './deliverySchemas';
 
 const ListQuery = z.strictObject({
@@ -22,7 +23,7 @@ const ListQuery = z.strictObject({
     .optional()
     .meta({ description: 'Only deliveries updated before this time (ISO 8601 date-time)' }),
   event_type: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an event type, e.g. call.ended').optional(),
-  call_id: z.string().min(1).max(256).regex(/^[^\u0000]+$/, 'must not contain NUL characters').optional(),
+  call_id: Text().min(1).max(256).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).max(100_000).default(0).meta({ description: 'Rows to skip (pagination of the newest-first list)' }),
 });

@@ -1,0 +1,79 @@
+import { api } from '../api';
+import { h, link } from '../dom';
+import { badge, temporalLink, when } from '../format';
+import { href } from '../router';
+import type { EventView, Session } from '../types';
+import { action, page, poll, table } from './common';
+
+const TERMINAL = new Set(['delivered', 'dead_lettered']);
+
+/** An event: its checkpoint timeline and, per delivery, every attempt; refreshed while in flight. */
+export async function eventView(session: Session, eventId: string): Promise<HTMLElement> {
+  const view = await api<EventView>('GET', `/v1/events/${encodeURIComponent(eventId)}`);
+  const body = h('div', {}, render(session, view));
+  const root = page(`${view.event_type} · ${view.call_id}`, body);
+  if (view.deliveries.some((d) => !TERMINAL.has(d.status))) {
+    poll(root, 1000, async () => {
+      const next = await api<EventView>('GET', `/v1/events/${encodeURIComponent(eventId)}`);
+      body.replaceChildren(render(session, next));
+      return next.deliveries.some((d) => !TERMINAL.has(d.status));
+    });
+  }
+  return root;
+}
+
+function render(session: Session, view: EventView): HTMLElement {
+  return h(
+    'div',
+    {},
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Event'),
+      h('dd', {}, h('code', {}, view.id)),
+      h('dt', {}, 'Status'),
+      h('dd', {}, badge(view.status)),
+      h('dt', {}, 'Received'),
+      h('dd', {}, when(view.received_at)),
+      h('dt', {}, 'Tenant'),
+      h('dd', {}, view.tenant_id ? link(href(`/tenants/${view.tenant_id}`), view.tenant_id) : '—'),
+      h('dt', {}, 'Workflow'),
+      h('dd', {}, h('code', {}, view.workflow_id), ' ', temporalLink(session.temporal_ui_url, view.workflow_id)),
+    ),
+    h('h2', {}, 'Timeline'),
+    h('ol', { class: 'timeline' }, view.checkpoints.map((c) => h('li', {}, h('time', { datetime: c.at }, when(c.at)), ' ', h('strong', {}, c.stage), c.detail ? h('code', { class: 'detail' }, JSON.stringify(c.detail)) : null))),
+    h('h2', {}, 'Deliveries'),
+    view.deliveries.length ? view.deliveries.map((d) => deliveryCard(session, d)) : h('p', {}, 'No deliveries (yet).'),
+  );
+}
+
+function deliveryCard(session: Session, d: EventView['deliveries'][number]): HTMLElement {
+  const out = h('div', { role: 'status' });
+  return h(
+    'article',
+    { class: 'card delivery', 'aria-label': `Delivery ${d.id}` },
+    h('h3', {}, d.endpoint_url, ' ', badge(d.status)),
+    h('p', { class: 'muted' }, `Delivery ${d.id} · ${d.attempt_count} attempt(s) `, temporalLink(session.temporal_ui_url, d.workflow_id)),
+    d.next_attempt_at ? h('p', { class: 'next-retry' }, 'Next retry at ', h('time', { datetime: d.next_attempt_at }, when(d.next_attempt_at))) : null,
+    d.dead_letter_reason ? h('p', { class: 'notice' }, `Dead-lettered: ${d.dead_letter_reason}`) : null,
+    table(
+      ['#', 'Started', 'Status code', 'Latency', 'Response / error'],
+      d.attempts.map((a) => [
+        String(a.attempt_number),
+        when(a.started_at),
+        a.status_code === null ? '—' : String(a.status_code),
+        `${a.duration_ms} ms`,
+        h('code', { class: 'preview' }, (a.error ?? a.response_body ?? '').slice(0, 300)),
+      ]),
+      'Attempts',
+    ),
+    d.status === 'dead_lettered'
+      ? action('Redrive', async () => {
+          const r = await api<{ redriven: boolean }>('POST', `/v1/deliveries/${d.id}/redrive`);
+          out.textContent = r.redriven ? 'Redrive started.' : 'Nothing to redrive.';
+          location.reload();
+        })
+      : null,
+    out,
+  );
+}
