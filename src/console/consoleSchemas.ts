@@ -28,6 +28,7 @@ export const SessionSchema = z
     principal: SessionPrincipalSchema,
     csrf_token: z.string().nullable().meta({ description: 'Send as X-CSRF-Token with every cookie-authenticated change; null without a session' }),
     expires_at: Timestamp.nullable(),
+    temporal_ui_url: z.string().nullable().meta({ description: 'The Temporal Web UI for links to workflows (operators); null when not configured' }),
   })
   .meta({ id: 'ConsoleSession' });
 

@@ -48,7 +48,7 @@ function testSection(path: string, endpoint: Endpoint): HTMLElement {
           return d?.status !== 'delivered' && d?.status !== 'dead_lettered';
         });
       },
-      { disabled: endpoint.enabled ? '' : 'disabled' },
+      endpoint.enabled ? {} : { disabled: 'disabled' },
     ),
     out,
   );

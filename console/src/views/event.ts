@@ -5,20 +5,21 @@ import { href } from '../router';
 import type { EventView, Session } from '../types';
 import { action, page, poll, table } from './common';
 
-const TERMINAL = new Set(['delivered', 'dead_lettered']);
-
 /** An event: its checkpoint timeline and, per delivery, every attempt; refreshed while in flight. */
 export async function eventView(session: Session, eventId: string): Promise<HTMLElement> {
   const view = await api<EventView>('GET', `/v1/events/${encodeURIComponent(eventId)}`);
   const body = h('div', {}, render(session, view));
   const root = page(`${view.event_type} · ${view.call_id}`, body);
-  if (view.deliveries.some((d) => !TERMINAL.has(d.status))) {
-    poll(root, 1000, async () => {
-      const next = await api<EventView>('GET', `/v1/events/${encodeURIComponent(eventId)}`);
-      body.replaceChildren(render(session, next));
-      return next.deliveries.some((d) => !TERMINAL.has(d.status));
-    });
-  }
+  // Refreshed while on screen (a redrive or a retry changes it), re-rendered only on change so
+  // keyboard focus is not thrown away for nothing.
+  let last = JSON.stringify(view);
+  poll(root, 1000, async () => {
+    const next = await api<EventView>('GET', `/v1/events/${encodeURIComponent(eventId)}`);
+    const text = JSON.stringify(next);
+    if (text !== last) body.replaceChildren(render(session, next));
+    last = text;
+    return true;
+  });
   return root;
 }
 
@@ -71,7 +72,6 @@ function deliveryCard(session: Session, d: EventView['deliveries'][number]): HTM
       ? action('Redrive', async () => {
           const r = await api<{ redriven: boolean }>('POST', `/v1/deliveries/${d.id}/redrive`);
           out.textContent = r.redriven ? 'Redrive started.' : 'Nothing to redrive.';
-          location.reload();
         })
       : null,
     out,

@@ -57,7 +57,7 @@ export function consoleRoutes(router: Router, ctx: AppContext): void {
       return {
         status: 201,
         headers: { 'Set-Cookie': sessionCookie(session.token, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000), req.secure), 'Cache-Control': 'no-store' },
-        body: { principal: principalToWire(session.principal), csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() },
+        body: { principal: principalToWire(session.principal), csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString(), temporal_ui_url: ctx.config.http.temporalUiUrl ?? null },
       };
     },
   );
@@ -78,7 +78,12 @@ export function consoleRoutes(router: Router, ctx: AppContext): void {
       return {
         status: 200,
         headers: { 'Cache-Control': 'no-store' },
-        body: { principal: principalToWire(principal), csrf_token: session?.csrfToken ?? null, expires_at: session?.expiresAt.toISOString() ?? null },
+        body: {
+          principal: principalToWire(principal),
+          csrf_token: session?.csrfToken ?? null,
+          expires_at: session?.expiresAt.toISOString() ?? null,
+          temporal_ui_url: ctx.config.http.temporalUiUrl ?? null,
+        },
       };
     },
   );
