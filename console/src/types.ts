@@ -62,6 +62,7 @@ export interface EventView {
   source: string;
   received_at: string;
   workflow_id: string;
+  delivered_body: string | null;
   checkpoints: Array<{ stage: string; detail: unknown; at: string }>;
   deliveries: Array<{
     id: string;

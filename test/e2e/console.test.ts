@@ -169,6 +169,12 @@ if (!hasChromium) {
     await page.locator('article.delivery .badge', { hasText: /^delivered$/ }).waitFor({ timeout: 60_000 });
     expect(await page.locator('article.delivery table').innerText()).toMatch(/\b200\b/);
     await page.getByRole('link', { name: 'Temporal UI ↗' }).first().waitFor();
+    // The payload inspector shows the body exactly as the receiver got it.
+    const eventId = /events\/(evt_[A-Za-z0-9_-]+)/.exec(page.url())![1]!;
+    const lastBody = receiver.requests.at(-1)!.body;
+    expect((await api('GET', `/v1/events/${eventId}`, tenantA.api_key)).body.delivered_body).toBe(lastBody);
+    expect(JSON.parse(await page.locator('.inspector pre').innerText())).toEqual(JSON.parse(lastBody));
+    expect(await page.locator('.inspector').innerText()).toContain(`webhook-id\n${eventId}`);
     await shot('06-event-redriven');
 
     // Once more, redriving the filtered set from the delivery log.

@@ -205,6 +205,8 @@ describe('scope matrix: every documented route x 7 callers', () => {
     expect(incidents.filter((i) => i.partner_id === A.id)).toHaveLength(2);
     expect(incidents.filter((i) => i.partner_id === B.id)).toHaveLength(1);
 
+    // B has a portal link too, so each side's list is non-empty and must hold only its own.
+    await createPortalLink(db(), B.id, tB1.id, 900);
     Object.assign(ids, {
       pA: A.id,
       pB: B.id,

@@ -45,6 +45,38 @@ function render(session: Session, view: EventView): HTMLElement {
     h('ol', { class: 'timeline' }, view.checkpoints.map((c) => h('li', {}, h('time', { datetime: c.at }, when(c.at)), ' ', h('strong', {}, c.stage), c.detail ? h('code', { class: 'detail' }, JSON.stringify(c.detail)) : null))),
     h('h2', {}, 'Deliveries'),
     view.deliveries.length ? view.deliveries.map((d) => deliveryCard(session, d)) : h('p', {}, 'No deliveries (yet).'),
+    view.delivered_body ? payloadInspector(view.id, view.delivered_body) : null,
+  );
+}
+
+/**
+ * What each attempt sent: the body exactly (the same bytes on every attempt and redrive) and the
+ * headers; the timestamp and signatures are made per attempt and not stored, so their rule is shown.
+ */
+function payloadInspector(eventId: string, body: string): HTMLElement {
+  let pretty = body;
+  try {
+    pretty = JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    // Shown as sent.
+  }
+  const header = (name: string, value: string) => [h('dt', {}, h('code', {}, name)), h('dd', {}, h('code', {}, value))];
+  return h(
+    'section',
+    { class: 'card inspector', 'aria-labelledby': 'inspector-title' },
+    h('h2', { id: 'inspector-title' }, 'Payload inspector'),
+    h('h3', {}, 'Headers sent'),
+    h(
+      'dl',
+      { class: 'facts' },
+      header('content-type', 'application/json'),
+      header('webhook-id', eventId),
+      header('webhook-timestamp', 'the attempt time, Unix seconds (per attempt)'),
+      header('webhook-signature', 'v1,base64(HMAC-SHA256(secret, "{webhook-id}.{webhook-timestamp}.{body}")), one per active secret'),
+      header('x-signature', 'sha256=hex(HMAC-SHA256(newest secret, body))'),
+    ),
+    h('h3', {}, `Body (${new TextEncoder().encode(body).length} bytes, identical on every attempt)`),
+    h('pre', { class: 'payload' }, h('code', {}, pretty)),
   );
 }
 

@@ -52,6 +52,10 @@ export const EventViewSchema = z
     received_at: timestamp,
     updated_at: timestamp,
     workflow_id: z.string(),
+    delivered_body: z
+      .string()
+      .nullable()
+      .describe('The exact JSON body each delivery attempt (and redrive) of this event sends; null while the event has no tenant'),
     checkpoints: z.array(z.object({ stage: z.string(), detail: z.unknown(), at: timestamp })),
     deliveries: z.array(
       DeliverySchema.omit({ event_id: true, event_type: true, call_id: true, partner_id: true }).extend({

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { loadEventView } from '../../operator/eventView';
 import { nextAttemptAt } from '../../operator/nextAttempts';
+import { deliveredBody } from '../../operator/deliveredBody';
 import { rowScope } from '../../operator/principalScope';
 import { NotFoundError } from '../../errors';
 import { EventId } from '../../idSchemas';
@@ -35,7 +36,7 @@ export function eventRoutes(router: Router, ctx: AppContext): void {
           next_attempt_at: RETRYING.has(d.status) && d.workflow_id ? ((await nextAttemptAt(ctx.temporal, d.workflow_id)) ?? null) : null,
         })),
       );
-      return { status: 200, body: { ...view, deliveries } };
+      return { status: 200, body: { ...view, delivered_body: await deliveredBody(ctx.db, view.id), deliveries } };
     },
   );
 }
