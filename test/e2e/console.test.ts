@@ -142,6 +142,22 @@ if (!hasChromium) {
     await page.locator('.test-result').getByText('delivered', { exact: true }).waitFor({ timeout: 60_000 });
     expect(receiver.requests.some((r) => r.headers['webhook-signature'])).toBe(true);
 
+    // Edit the event types; disable the endpoint (no test can be sent), enable it again.
+    await page.getByRole('checkbox', { name: 'call.ended' }).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved at .*: enabled, call\.ended, switchboard\.test\.$/).waitFor();
+    await page.getByRole('checkbox', { name: 'Enabled' }).uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved at .*: disabled,/).waitFor();
+    await page.reload();
+    await page.locator('.badge', { hasText: /^disabled$/ }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Enabled' }).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved at .*: enabled,/).waitFor();
+    expect((await api('GET', `/v1/tenants/${tenantA.id}/endpoints/${endpointId}`, tenantA.api_key)).body).toMatchObject({ enabled: true, event_types: ['call.ended', 'switchboard.test'] });
+    await page.reload();
+
     // Rotate the secret: the grace period is shown.
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByText(/keeps signing until/).waitFor();
