@@ -7,6 +7,7 @@ import { seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { waitUntil } from '../integration/deliveryHelpers';
+import { postEvent } from '../support/inboundSigning';
 
 /**
  * The console in a real browser (the machine's Chromium through playwright-core) on the real
@@ -46,7 +47,7 @@ if (!hasChromium) {
     });
     receiver = await startReceiver(() => ({ status: 200, body: 'thanks' }));
     partner = await seedPartner(stack, 'Console Voice');
-    tenantA = await seedTenant(stack, partner.id, 'Dental Clinic');
+    tenantA = await seedTenant(stack, partner.id, 'Dental Clinic', [['partner_tenant_ref', 'clinic-7']]);
     tenantB = await seedTenant(stack, partner.id, 'Other Clinic');
     const epB = await api('POST', `/v1/tenants/${tenantB.id}/endpoints`, tenantB.api_key, { url: `${receiver.url}/b` });
     b.endpoint = epB.body.id;
@@ -258,9 +259,35 @@ if (!hasChromium) {
     await open('/deliveries');
     await page.getByText(/^Deliveries 1–/).waitFor();
     expect(await page.getByRole('link', { name: 'switchboard.test' }).count()).toBeGreaterThanOrEqual(4); // both tenants' events
+    // Two events naming both tenants are quarantined; the partner releases one and discards one.
+    for (const callId of ['conflict-1', 'conflict-2']) {
+      const posted = await postEvent(stack.api, partner.id, partner.inbound_secret, {
+        event: 'call.started',
+        call_id: callId,
+        occurred_at: new Date().toISOString(),
+        tenant_id: tenantB.id,
+        runtime_vars: { partner_tenant_ref: 'clinic-7' },
+        data: {},
+      });
+      expect(posted.status).toBe(202);
+    }
+    const openItems = async () => (await api('GET', '/v1/quarantine?status=open', partner.api_key)).body.data as Array<{ id: string; call_id: string }>;
+    await waitUntil('both conflicting events quarantined', async () => (await openItems()).length === 2, 60_000);
     await open('/quarantine');
     await heading('Quarantine').waitFor();
+    await page.getByRole('row', { name: /conflict-1/ }).waitFor();
     await shot('10-partner-quarantine');
+    const first = (await openItems()).find((q) => q.call_id === 'conflict-1')!;
+    await page.getByLabel(`Tenant for ${first.id}`).selectOption({ label: 'Dental Clinic' });
+    await page.getByRole('row', { name: /conflict-1/ }).getByRole('button', { name: 'Release' }).click();
+    await page.getByRole('row', { name: /conflict-1/ }).waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /conflict-2/ }).getByRole('button', { name: 'Discard' }).click();
+    await page.getByText('Nothing here yet.').waitFor();
+    const all = (await api('GET', '/v1/quarantine', partner.api_key)).body.data as Array<{ call_id: string; status: string; released_tenant_id: string | null }>;
+    expect(all.map((q) => [q.call_id, q.status, q.released_tenant_id]).sort()).toEqual([
+      ['conflict-1', 'released', tenantA.id],
+      ['conflict-2', 'discarded', null],
+    ]);
     await open('/incidents');
     await heading('Reconciliation incidents').waitFor();
 
