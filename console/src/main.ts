@@ -52,7 +52,7 @@ function navigation(s: Session): HTMLElement {
   const links =
     p.kind === 'tenant'
       ? [link(href(`/tenants/${p.tenant_id}`), 'Endpoints'), link(href('/deliveries'), 'Delivery log')]
-      : [link(href('/'), 'Tenants'), link(href('/deliveries'), 'Delivery log'), link(href('/quarantine'), 'Quarantine'), link(href('/incidents'), 'Incidents')];
+      : [link(href('/'), 'Tenants'), link(href('/deliveries'), 'Delivery log'), link(href('/quarantine'), 'Quarantine'), link(href('/incidents'), 'Reconciliation')];
   const who = p.kind === 'tenant' ? `Tenant ${p.tenant_id}${p.via === 'portal_session' ? ' (portal link)' : ''}` : `Partner ${p.partner_id}`;
   return h(
     'header',

@@ -289,7 +289,8 @@ if (!hasChromium) {
       ['conflict-2', 'discarded', null],
     ]);
     await open('/incidents');
-    await heading('Reconciliation incidents').waitFor();
+    await heading('Reconciliation').waitFor();
+    await page.getByRole('heading', { name: 'Recent runs' }).waitFor();
 
     await open(`/tenants/${tenantA.id}`);
     await heading('Dental Clinic').waitFor();

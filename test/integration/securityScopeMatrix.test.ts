@@ -614,6 +614,29 @@ describe('scope matrix: every documented route x 7 callers', () => {
       ],
     },
     {
+      route: 'GET /v1/reconciliations',
+      cases: () => [
+        {
+          label: 'runs in scope',
+          expect: LIST_PARTNER,
+          request: () => ({ method: 'GET', path: '/v1/reconciliations' }),
+          check: (w, res) => {
+            const owners = new Set(res.body.data.map((r: { partner_id: string | null }) => r.partner_id));
+            if (w === 'admin') expect(owners).toEqual(new Set([ids.pA, ids.pB, null]));
+            if (w === 'pA') expect(owners).toEqual(new Set([ids.pA]));
+            if (w === 'pB') expect(owners).toEqual(new Set([ids.pB]));
+            if (w === 'pA') expect(res.body.data.map((r: { id: string }) => r.id)).toContain(ids.runA.id);
+          },
+        },
+        {
+          label: "partner A's runs by name",
+          expect: { admin: 200, pA: 200, pB: 403, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'GET', path: `/v1/reconciliations?partner_id=${ids.pA}` }),
+          check: (_w, res) => expect(new Set(res.body.data.map((r: { partner_id: string }) => r.partner_id))).toEqual(new Set([ids.pA])),
+        },
+      ],
+    },
+    {
       route: 'GET /v1/reconciliations/{id}',
       cases: () => [
         {

@@ -86,10 +86,7 @@ export async function incidentsView(session: Session): Promise<HTMLElement> {
     badge(i.status),
     i.reconciliation_run_id
       ? action(`Run ${i.reconciliation_run_id}`, async () => {
-          const run = await api<{ id: string; status: string; missing: number; replayed: number; terminal_calls: number; workflow_id: string | null; window_from: string; window_to: string }>(
-            'GET',
-            `/v1/reconciliations/${encodeURIComponent(i.reconciliation_run_id!)}`,
-          );
+          const run = await api<Run>('GET', `/v1/reconciliations/${encodeURIComponent(i.reconciliation_run_id!)}`);
           runs.replaceChildren(
             h('h2', {}, `Reconciliation run ${run.id}`),
             h('p', {}, `${when(run.window_from)} – ${when(run.window_to)}: ${run.terminal_calls} terminal calls, ${run.missing} missing, ${run.replayed} replayed, status `, badge(run.status), ' ', temporalLink(session.temporal_ui_url, run.workflow_id)),
@@ -97,5 +94,32 @@ export async function incidentsView(session: Session): Promise<HTMLElement> {
         })
       : '—',
   ]);
-  return page('Reconciliation incidents', table(['Raised', 'Kind', 'Severity', 'Status', 'Run'], rows), runs);
+  const recent = await api<{ data: Run[] }>('GET', '/v1/reconciliations?limit=20');
+  const runRows = recent.data.map((r) => [
+    `${when(r.window_from)} – ${when(r.window_to)}`,
+    badge(r.status),
+    `${r.terminal_calls} terminal, ${r.missing} missing, ${r.replayed} replayed`,
+    String(r.incidents.length),
+    temporalLink(session.temporal_ui_url, r.workflow_id) ?? '—',
+  ]);
+  return page(
+    'Reconciliation',
+    h('h2', {}, 'Incidents'),
+    table(['Raised', 'Kind', 'Severity', 'Status', 'Run'], rows),
+    runs,
+    h('h2', {}, 'Recent runs'),
+    table(['Window', 'Status', 'Calls', 'Incidents', 'Workflow'], runRows),
+  );
+}
+
+interface Run {
+  id: string;
+  status: string;
+  missing: number;
+  replayed: number;
+  terminal_calls: number;
+  incidents: string[];
+  workflow_id: string | null;
+  window_from: string;
+  window_to: string;
 }
