@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   PORT: int(0).default(3000),
   HOST: z.string().default('0.0.0.0'),
   SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
+  SWITCHBOARD_TEMPORAL_UI_URL: z.string().url().optional(),
   HTTP_HEADERS_TIMEOUT: positiveDuration.default(10_000),
   HTTP_REQUEST_TIMEOUT: positiveDuration.default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT: positiveDuration.default(65_000),
@@ -137,6 +138,8 @@ export interface Config {
     port: number;
     host: string;
     publicUrl?: string;
+    /** The Temporal Web UI the console links workflows to (absent: no links). */
+    temporalUiUrl?: string;
     /** A request's headers must arrive within this (slow-header clients are cut off: 408). */
     headersTimeoutMs: number;
     /** The whole request, body included, must arrive within this (408, connection closed). */
@@ -258,6 +261,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       port: e.PORT,
       host: e.HOST,
       publicUrl: e.SWITCHBOARD_PUBLIC_URL,
+      temporalUiUrl: e.SWITCHBOARD_TEMPORAL_UI_URL,
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,

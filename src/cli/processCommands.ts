@@ -109,6 +109,7 @@ function printBanner(stack: LocalStack): void {
     '',
     '  Switchboard is running',
     `    API            ${stack.apiUrl}`,
+    `    Console        ${stack.apiUrl}/console/   (sign in with a partner or tenant API key)`,
     `    OpenAPI        ${stack.apiUrl}/openapi.json`,
     `    Metrics        ${stack.apiUrl}/metrics`,
     ...(stack.workerMetricsUrl ? [`    Worker metrics ${stack.workerMetricsUrl}`] : []),

@@ -262,9 +262,36 @@ export interface Database {
   reconciliation_replays: ReconciliationReplaysTable;
   incidents: IncidentsTable;
   operational_events: OperationalEventsTable;
+  portal_links: PortalLinksTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type Partner = Selectable<PartnersTable>;
 export type Tenant = Selectable<TenantsTable>;
 export type Endpoint = Selectable<EndpointsTable>;
 export type Delivery = Selectable<DeliveriesTable>;
+
+/** A partner's short-lived link that opens a console session for one of its tenants. */
+export interface PortalLinksTable {
+  id: string;
+  partner_id: string;
+  tenant_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+/** A console sign-in: made from an API key or a portal link, identified by a hashed cookie. */
+export interface ConsoleSessionsTable {
+  id: string;
+  token_hash: string;
+  csrf_token: string;
+  partner_id: string;
+  tenant_id: string | null;
+  api_key_id: string | null;
+  portal_link_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}

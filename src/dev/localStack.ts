@@ -116,6 +116,8 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       SWITCHBOARD_ENCRYPTION_KEY: base.encryptionKey ?? secrets.encryptionKey,
       // Local development delivers to local receivers; production leaves this false.
       SWITCHBOARD_ALLOW_PRIVATE_NETWORK: 'true',
+      // The console links workflows to the UI this stack started.
+      ...(temporalUiUrl ? { SWITCHBOARD_TEMPORAL_UI_URL: temporalUiUrl } : {}),
     };
     const config = loadConfig(childEnv);
     const worker = new NodeService({ command: 'worker', env: childEnv });

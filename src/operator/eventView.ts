@@ -83,7 +83,11 @@ export interface DeliveryFilter {
   tenant_id?: string;
   endpoint_id?: string;
   since?: Date;
+  until?: Date;
+  event_type?: string;
+  call_id?: string;
   limit: number;
+  offset?: number;
 }
 
 export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter, scope: RowScope) {
@@ -105,12 +109,17 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
       ...DELIVERY_HISTORY_COLUMNS,
     ])
     .orderBy('deliveries.updated_at', 'desc')
-    .limit(filter.limit);
+    .orderBy('deliveries.id', 'desc')
+    .limit(filter.limit)
+    .offset(filter.offset ?? 0);
   if (scope.partnerId) q = q.where('deliveries.partner_id', '=', scope.partnerId);
   if (scope.tenantId) q = q.where('deliveries.tenant_id', '=', scope.tenantId);
   if (filter.status) q = q.where('deliveries.status', '=', filter.status);
   if (filter.tenant_id) q = q.where('deliveries.tenant_id', '=', filter.tenant_id);
   if (filter.endpoint_id) q = q.where('deliveries.endpoint_id', '=', filter.endpoint_id);
   if (filter.since) q = q.where('deliveries.updated_at', '>=', filter.since);
+  if (filter.until) q = q.where('deliveries.updated_at', '<', filter.until);
+  if (filter.event_type) q = q.where('events.event_type', '=', filter.event_type);
+  if (filter.call_id) q = q.where('events.call_id', '=', filter.call_id);
   return q.execute();
 }

@@ -13,6 +13,9 @@ import { eventRoutes } from './routes/events';
 import { quarantineRoutes } from './routes/quarantine';
 import { reconciliationRoutes } from './routes/reconciliations';
 import { voiceSessionRoutes } from './routes/voiceSessions';
+import { consoleRoutes } from './routes/console';
+import { endpointStatsRoutes } from './routes/endpointStats';
+import { consoleAssets } from './consoleAssets';
 
 /**
  * The HTTP API: ingest, admin/tenancy API, health, metrics and the OpenAPI document. No body
@@ -24,6 +27,7 @@ export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(rejectUndecodablePath);
+  app.use(consoleAssets());
 
   const router = Router();
   healthRoutes(router, ctx);
@@ -47,4 +51,6 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   voiceSessionRoutes(router, ctx);
   reconciliationRoutes(router, ctx);
   incidentRoutes(router, ctx);
+  consoleRoutes(router, ctx);
+  endpointStatsRoutes(router, ctx);
 }

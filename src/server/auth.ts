@@ -3,6 +3,7 @@ import { constantTimeEqual, hashApiKey } from '../crypto/apiKeys';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { Principal } from '../domain/principal';
 import type { AppContext } from './context';
+import { authenticateSession, sessionTokenOf } from './consoleSessionAuth';
 
 export type { Principal };
 
@@ -10,6 +11,10 @@ export type AuthRequirement = 'none' | 'admin' | 'partner' | 'tenant' | 'partner
 
 export async function authenticate(ctx: AppContext, req: Request): Promise<Principal> {
   const header = req.headers.authorization;
+  // The console's alternative to the key: a session cookie (CSRF-checked for changes). A request
+  // carrying a key is judged by the key alone.
+  const sessionToken = header === undefined ? sessionTokenOf(req) : undefined;
+  if (sessionToken) return authenticateSession(ctx, req, sessionToken);
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) throw new UnauthorizedError('missing Authorization: Bearer <api key>');
   const key = match[1]!;

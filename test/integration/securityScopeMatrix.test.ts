@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { createPortalLink } from '../../src/console/portalLinks';
 import { redriveWorkflowId, releaseWorkflowId } from '../../src/domain/workflowIds';
 import { apiAs, type ApiResponse } from '../support/apiClient';
 import { waitForWorkflowResult } from '../support/fixtures';
@@ -93,6 +94,8 @@ describe('scope matrix: every documented route x 7 callers', () => {
     runA: { id: string; workflow_id: string };
     runAll: string;
     incidentsA: string[];
+    /** Portal links for tenant A1, for the revocation case. */
+    linksA: string[];
   };
   // Calendar windows for the call log: W1/W2 hold one missing terminal call each; W3 is empty.
   const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 6 * 3_600_000;
@@ -202,6 +205,8 @@ describe('scope matrix: every documented route x 7 callers', () => {
     expect(incidents.filter((i) => i.partner_id === A.id)).toHaveLength(2);
     expect(incidents.filter((i) => i.partner_id === B.id)).toHaveLength(1);
 
+    // B has a portal link too, so each side's list is non-empty and must hold only its own.
+    await createPortalLink(db(), B.id, tB1.id, 900);
     Object.assign(ids, {
       pA: A.id,
       pB: B.id,
@@ -223,6 +228,7 @@ describe('scope matrix: every documented route x 7 callers', () => {
       runA: runs[0]!,
       runAll: runs[3]!.id,
       incidentsA: incidents.filter((i) => i.partner_id === A.id).map((i) => i.id),
+      linksA: [(await createPortalLink(db(), A.id, tA1.id, 900)).id, (await createPortalLink(db(), A.id, tA1.id, 900)).id],
     });
 
     // Everything each side owns. Ids of rows are matched by owner, so nothing seeded is forgotten.
@@ -342,6 +348,85 @@ describe('scope matrix: every documented route x 7 callers', () => {
     // Signature-authenticated ingest and the public routes.
     ...['POST /v1/webhooks/{partner_id}', 'GET /v1/event-types', 'GET /metrics', 'GET /healthz', 'GET /readyz'].map((r) => covered(r, PUBLIC_MATRIX)),
 
+    // Console sign-in exchanges a key or portal token in the body (no Authorization): its own tests.
+    covered('POST /v1/console/sessions', 'test/integration/consoleSessions.test.ts'),
+    {
+      route: 'GET /v1/console/session',
+      cases: () => [
+        {
+          label: 'who am I (a key: no session, no CSRF token)',
+          expect: LIST_ANY,
+          request: () => ({ method: 'GET', path: '/v1/console/session' }),
+          check: (w, res) => expect(res.body).toMatchObject({ principal: { kind: w === 'admin' ? 'admin' : w.startsWith('p') ? 'partner' : 'tenant', via: 'api_key' }, csrf_token: null }),
+        },
+      ],
+    },
+    {
+      route: 'DELETE /v1/console/session',
+      cases: () => [
+        {
+          label: 'sign-out with a key (no session to end)',
+          expect: { admin: 404, pA: 404, pB: 404, tA1: 404, tB1: 404 },
+          request: () => ({ method: 'DELETE', path: '/v1/console/session' }),
+        },
+      ],
+    },
+    {
+      route: 'POST /v1/portal-links',
+      cases: () => [
+        {
+          label: 'portal link for tenant A1',
+          expect: { admin: 201, pA: 201, pB: 404, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'POST', path: '/v1/portal-links', body: { tenant_id: ids.tA1 } }),
+          state: async () => (await db().selectFrom('portal_links').select('id').where('tenant_id', '=', ids.tA1).execute()).length,
+          check: (_w, res) => expect(res.body).toMatchObject({ tenant_id: ids.tA1, partner_id: ids.pA, url: expect.stringContaining('/console/#portal=pl_') }),
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/portal-links',
+      cases: () => [
+        {
+          label: 'portal links in scope',
+          expect: LIST_PARTNER,
+          request: () => ({ method: 'GET', path: '/v1/portal-links' }),
+          check: (w, res) => {
+            expectScopedRows(w, res.body.data);
+            expect(JSON.stringify(res.body)).not.toMatch(/"token"|pl_[A-Za-z0-9_-]{40}/);
+          },
+        },
+      ],
+    },
+    {
+      route: 'DELETE /v1/portal-links/{portal_link_id}',
+      cases: () => {
+        const target = pool(() => ids.linksA, ['admin', 'pA']);
+        return [
+          {
+            label: "revoke A1's portal link",
+            expect: { admin: 200, pA: 200, pB: 404, tA1: 403, tB1: 403 },
+            request: (w) => ({ method: 'DELETE', path: `/v1/portal-links/${target(w)}` }),
+            state: async () => db().selectFrom('portal_links').select('revoked_at').where('id', '=', ids.linksA[0]!).executeTakeFirstOrThrow(),
+            check: (_w, res) => expect(res.body).toMatchObject({ tenant_id: ids.tA1, revoked_at: expect.any(String) }),
+          },
+        ];
+      },
+    },
+    {
+      route: 'GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/stats',
+      cases: () => [
+        {
+          label: "A1's endpoint health",
+          expect: ANY_A1,
+          request: () => ({ method: 'GET', path: `/v1/tenants/${ids.tA1}/endpoints/${ids.epA1}/stats` }),
+          check: (_w, res) => {
+            expect(res.body).toMatchObject({ endpoint_id: ids.epA1, hours: 24 });
+            expect(res.body.buckets).toHaveLength(24);
+            expect(res.body.attempts).toBeGreaterThan(0);
+          },
+        },
+      ],
+    },
     {
       route: 'GET /v1/deliveries',
       cases: () => [
@@ -525,6 +610,29 @@ describe('scope matrix: every documented route x 7 callers', () => {
           request: () => ({ method: 'POST', path: '/v1/reconciliations', body: { ...W3, partner_id: ids.pA } }),
           state: () => count('reconciliation_runs'),
           check: (_w, res) => expect(res.body.partner_id).toBe(ids.pA),
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/reconciliations',
+      cases: () => [
+        {
+          label: 'runs in scope',
+          expect: LIST_PARTNER,
+          request: () => ({ method: 'GET', path: '/v1/reconciliations' }),
+          check: (w, res) => {
+            const owners = new Set(res.body.data.map((r: { partner_id: string | null }) => r.partner_id));
+            if (w === 'admin') expect(owners).toEqual(new Set([ids.pA, ids.pB, null]));
+            if (w === 'pA') expect(owners).toEqual(new Set([ids.pA]));
+            if (w === 'pB') expect(owners).toEqual(new Set([ids.pB]));
+            if (w === 'pA') expect(res.body.data.map((r: { id: string }) => r.id)).toContain(ids.runA.id);
+          },
+        },
+        {
+          label: "partner A's runs by name",
+          expect: { admin: 200, pA: 200, pB: 403, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'GET', path: `/v1/reconciliations?partner_id=${ids.pA}` }),
+          check: (_w, res) => expect(new Set(res.body.data.map((r: { partner_id: string }) => r.partner_id))).toEqual(new Set([ids.pA])),
         },
       ],
     },

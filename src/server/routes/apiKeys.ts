@@ -59,10 +59,13 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
         'A tenant key: `tenant_id` is required unless the caller is a tenant key (then its own tenant).',
       responses: {
         201: { description: 'Created', schema: CreatedApiKeySchema },
+        403: { description: 'A console session (cookie) cannot create keys' },
         404: { description: '`partner_id` or `tenant_id` names nothing visible to this key' },
       },
     },
     async ({ body, principal }) => {
+      // A console session must not mint a credential that outlives it (a portal link's least of all).
+      if (principal.kind !== 'admin' && principal.via) throw new ForbiddenError('API keys are created with an API key, not a console session');
       if (body.scope === 'partner') {
         if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
         const partnerId = await targetPartnerId(db, principal, body.partner_id);

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../errors';
 import { DeliveryId, EndpointId, TenantId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
+import { Text } from '../../tenancy/wireCommon';
 import { DeliverySchema, DeliveryStatusSchema, RedriveOutcomeSchema } from './deliverySchemas';
 
 const ListQuery = z.strictObject({
@@ -17,7 +18,14 @@ const ListQuery = z.strictObject({
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z' })
     .optional()
     .meta({ description: 'Only deliveries updated at or after this time (ISO 8601 date-time)' }),
+  until: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z' })
+    .optional()
+    .meta({ description: 'Only deliveries updated before this time (ISO 8601 date-time)' }),
+  event_type: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an event type, e.g. call.ended').optional(),
+  call_id: Text().min(1).max(256).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0).meta({ description: 'Rows to skip (pagination of the newest-first list)' }),
 });
 
 const BulkRedriveBody = z
@@ -45,7 +53,7 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'Deliveries', schema: z.object({ data: z.array(DeliverySchema) }) } },
     },
     async ({ query, principal }) => {
-      const filter = { ...query, since: query.since === undefined ? undefined : new Date(query.since) };
+      const filter = { ...query, since: query.since === undefined ? undefined : new Date(query.since), until: query.until === undefined ? undefined : new Date(query.until) };
       return { status: 200, body: { data: await listDeliveries(ctx.db, filter, rowScope(principal)) } };
     },
   );

@@ -52,11 +52,16 @@ export const EventViewSchema = z
     received_at: timestamp,
     updated_at: timestamp,
     workflow_id: z.string(),
+    delivered_body: z
+      .string()
+      .nullable()
+      .describe('The exact JSON body each delivery attempt (and redrive) of this event sends; null while the event has no tenant'),
     checkpoints: z.array(z.object({ stage: z.string(), detail: z.unknown(), at: timestamp })),
     deliveries: z.array(
       DeliverySchema.omit({ event_id: true, event_type: true, call_id: true, partner_id: true }).extend({
         endpoint_url: z.string(),
         last_response_body: z.string().nullable(),
+        next_attempt_at: timestamp.nullable().describe("While retrying: when Temporal schedules the next attempt (null otherwise)"),
         attempts: z.array(DeliveryAttemptSchema),
       }),
     ),

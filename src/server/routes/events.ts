@@ -1,12 +1,17 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { loadEventView } from '../../operator/eventView';
+import { nextAttemptAt } from '../../operator/nextAttempts';
+import { deliveredBody } from '../../operator/deliveredBody';
 import { rowScope } from '../../operator/principalScope';
 import { NotFoundError } from '../../errors';
 import { EventId } from '../../idSchemas';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { EventViewSchema } from './deliverySchemas';
+
+/** Statuses in which a delivery workflow may be waiting for its next attempt. */
+const RETRYING = new Set(['delivering', 'waiting_circuit']);
 
 export function eventRoutes(router: Router, ctx: AppContext): void {
   defineRoute(
@@ -25,7 +30,13 @@ export function eventRoutes(router: Router, ctx: AppContext): void {
       const view = await loadEventView(ctx.db, params.event_id, rowScope(principal));
       // Out of scope reads as absent: a tenant must not learn that another tenant's event exists.
       if (!view) throw new NotFoundError(`event ${params.event_id}`);
-      return { status: 200, body: view };
+      const deliveries = await Promise.all(
+        view.deliveries.map(async (d) => ({
+          ...d,
+          next_attempt_at: RETRYING.has(d.status) && d.workflow_id ? ((await nextAttemptAt(ctx.temporal, d.workflow_id)) ?? null) : null,
+        })),
+      );
+      return { status: 200, body: { ...view, delivered_body: await deliveredBody(ctx.db, view.id), deliveries } };
     },
   );
 }

@@ -55,6 +55,27 @@ async function loadRun(ctx: AppContext, principal: Principal, id: string): Promi
     throw new NotFoundError('reconciliation run');
   }
   const incidents = await ctx.db.selectFrom('incidents').select('id').where('reconciliation_run_id', '=', run.id).orderBy('created_at').execute();
+  return runToWire(run, incidents.map((i) => i.id));
+}
+
+type RunRow = Awaited<ReturnType<typeof listRunRows>>[number];
+
+function listRunRows(ctx: AppContext, partnerId: string | null, limit: number) {
+  let q = ctx.db.selectFrom('reconciliation_runs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit);
+  if (partnerId) q = q.where('partner_id', '=', partnerId);
+  return q.execute();
+}
+
+/** Runs newest first, each with its incidents (one query for all of them). */
+async function listRuns(ctx: AppContext, partnerId: string | null, limit: number) {
+  const runs = await listRunRows(ctx, partnerId, limit);
+  const incidents = runs.length
+    ? await ctx.db.selectFrom('incidents').select(['id', 'reconciliation_run_id']).where('reconciliation_run_id', 'in', runs.map((r) => r.id)).orderBy('created_at').execute()
+    : [];
+  return runs.map((r) => runToWire(r, incidents.filter((i) => i.reconciliation_run_id === r.id).map((i) => i.id)));
+}
+
+function runToWire(run: RunRow, incidents: string[]): z.infer<typeof ReconciliationRunSchema> {
   return {
     id: run.id,
     partner_id: run.partner_id,
@@ -67,7 +88,7 @@ async function loadRun(ctx: AppContext, principal: Principal, id: string): Promi
     in_flight: run.in_flight,
     replayed: run.replayed,
     failed: run.failed,
-    incidents: incidents.map((i) => i.id),
+    incidents,
     continued_as_new: run.continued_as_new,
     workflow_id: run.workflow_id,
     error: run.error,
@@ -100,6 +121,24 @@ export function reconciliationRoutes(router: Router, ctx: AppContext): void {
       const started = await startReconciliation(ctx, { from: body.from, to: body.to, partnerId });
       return { status: 202, body: started, headers: { location: `/v1/reconciliations/${started.id}` } };
     },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'get',
+      path: '/v1/reconciliations',
+      summary: 'Reconciliation runs, newest first (partner: its own; admin: all, including runs over all partners)',
+      tag: 'Reconciliation',
+      auth: 'partner',
+      query: z.strictObject({
+        partner_id: PartnerId.optional().meta({ description: 'Admin only: one partner; a partner key may only name itself' }),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      responses: { 200: { description: 'Runs', schema: z.object({ data: z.array(ReconciliationRunSchema) }) } },
+    },
+    async ({ query, principal }) => ({ status: 200, body: { data: await listRuns(ctx, partnerScope(principal, query.partner_id), query.limit) } }),
   );
 
   defineRoute(
