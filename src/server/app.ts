@@ -1,8 +1,10 @@
 import express, { Router, type Express } from 'express';
+import { assignRequestId } from '../audit/auditActor';
 import type { AppContext } from './context';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { methodNotAllowed } from './methodNotAllowed';
 import { rejectUndecodablePath } from './pathEncoding';
+import { auditLogRoutes } from './routes/auditLog';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes, type IngestOutbox } from './routes/ingest';
@@ -24,6 +26,7 @@ export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(rejectUndecodablePath);
+  app.use(assignRequestId);
 
   const router = Router();
   healthRoutes(router, ctx);
@@ -47,4 +50,5 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   voiceSessionRoutes(router, ctx);
   reconciliationRoutes(router, ctx);
   incidentRoutes(router, ctx);
+  auditLogRoutes(router, ctx);
 }

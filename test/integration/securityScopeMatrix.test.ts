@@ -581,6 +581,36 @@ describe('scope matrix: every documented route x 7 callers', () => {
         ];
       },
     },
+    {
+      // Last: by now the rows above have redriven, released, discarded and resolved A's things.
+      route: 'GET /v1/audit-log',
+      cases: () => [
+        {
+          label: 'audit log in scope',
+          expect: LIST_PARTNER,
+          request: () => ({ method: 'GET', path: '/v1/audit-log?limit=500' }),
+          check: (w, res) => {
+            const rows = res.body.data as Array<{ partner_id: string | null; action: string }>;
+            // The admin's reconciliation of every partner names none: only the admin sees it.
+            if (w === 'admin') expect(new Set(rows.map((r) => r.partner_id))).toEqual(new Set([ids.pA, ids.pB, null]));
+            else expectScopedRows(w, rows as Array<{ partner_id: string }>);
+            if (w === 'admin' || w === 'pA') {
+              const actions = new Set(rows.filter((r) => r.partner_id === ids.pA).map((r) => r.action));
+              for (const a of ['delivery.redriven', 'quarantine.released', 'quarantine.discarded', 'reconciliation.started', 'incident.resolved']) expect({ w, a, recorded: actions.has(a) }).toEqual({ w, a, recorded: true });
+            }
+          },
+        },
+        {
+          label: "partner A's audit log",
+          expect: { admin: 200, pA: 200, pB: 403, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'GET', path: `/v1/audit-log?partner_id=${ids.pA}&action=incident.resolved` }),
+          check: (w, res) => {
+            expectScopedRows(w === 'admin' ? 'pA' : w, res.body.data);
+            expect(res.body.data.every((r: { action: string }) => r.action === 'incident.resolved')).toBe(true);
+          },
+        },
+      ],
+    },
   ];
 
   function templateMatches(route: string, req: Request): boolean {
