@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes, type IngestOutbox } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
+import { operationalEventRoutes } from './routes/operationalEvents';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
@@ -51,4 +52,5 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   reconciliationRoutes(router, ctx);
   incidentRoutes(router, ctx);
   auditLogRoutes(router, ctx);
+  operationalEventRoutes(router, ctx);
 }

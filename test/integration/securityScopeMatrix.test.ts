@@ -582,6 +582,33 @@ describe('scope matrix: every documented route x 7 callers', () => {
       },
     },
     {
+      route: 'GET /v1/operational-events',
+      cases: () => [
+        {
+          label: 'operational events in scope',
+          expect: LIST_ANY,
+          request: () => ({ method: 'GET', path: '/v1/operational-events?limit=500' }),
+          check: (w, res) => {
+            expectScopedRows(w, res.body.data);
+            const types = new Set(res.body.data.map((r: { type: string }) => r.type));
+            const expected = w === 'tA1' || w === 'tB1' ? ['delivery.dead_lettered'] : ['delivery.dead_lettered', 'event.quarantined', 'incident.raised'];
+            for (const t of expected) expect({ w, t, emitted: types.has(t) }).toEqual({ w, t, emitted: true });
+          },
+        },
+        {
+          label: "A1's dead letters",
+          expect: LIST_ANY,
+          scopedEmpty: ['pB', 'tB1'],
+          request: () => ({ method: 'GET', path: `/v1/operational-events?type=delivery.dead_lettered&tenant_id=${ids.tA1}` }),
+          check: (w, res) => {
+            if (['pB', 'tB1'].includes(w)) return expect(res.body.data).toEqual([]);
+            expectScopedRows(w === 'admin' || w === 'pA' ? 'tA1' : w, res.body.data);
+            expect(res.body.data.every((r: { type: string }) => r.type === 'delivery.dead_lettered')).toBe(true);
+          },
+        },
+      ],
+    },
+    {
       // Last: by now the rows above have redriven, released, discarded and resolved A's things.
       route: 'GET /v1/audit-log',
       cases: () => [
