@@ -8,6 +8,7 @@ import { classifyAttempt, statusClass, type AttemptOutcome, type SendReply } fro
 import { buildEnvelope } from '../src/domain/deliveryEnvelope';
 import { describeSendError, sendWebhook, USER_AGENT } from '../src/net/webhookHttpClient';
 import { signDelivery } from '../src/signing/signDelivery';
+import { recordOperationalEvent } from '../src/operational/recordOperationalEvent';
 import type { ActivityDeps } from './deps';
 import { endpointGate } from './endpointGate';
 import { FailureType, permanentFailure, retryableFailure } from './failures';
@@ -99,12 +100,19 @@ export function deliverWebhookActivities(deps: ActivityDeps, attempts: DeliveryA
 
     /** Exhausted or permanently failed: park the delivery until someone redrives it. */
     async markDeadLettered(input: { deliveryId: string; reason: string }): Promise<void> {
-      await db
-        .updateTable('deliveries')
-        .set({ status: 'dead_lettered', dead_letter_reason: input.reason, updated_at: sql`now()` })
-        .where('id', '=', input.deliveryId)
-        .where('status', '!=', 'delivered')
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        const parked = await trx
+          .updateTable('deliveries')
+          .set({ status: 'dead_lettered', dead_letter_reason: input.reason, updated_at: sql`now()` })
+          .where('id', '=', input.deliveryId)
+          .where('status', '!=', 'delivered')
+          .returning(['partner_id', 'tenant_id', 'event_id', 'endpoint_id'])
+          .executeTakeFirst();
+        if (parked) {
+          const detail = { delivery_id: input.deliveryId, event_id: parked.event_id, endpoint_id: parked.endpoint_id, reason: input.reason };
+          await recordOperationalEvent(trx, { type: 'delivery.dead_lettered', partnerId: parked.partner_id, tenantId: parked.tenant_id, detail });
+        }
+      });
       metrics.deadLettered.inc();
       logger.warn({ delivery_id: input.deliveryId, reason: input.reason, outcome: 'dead_lettered' }, 'delivery dead-lettered');
     },

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { circuitColumns, circuitRow, circuitSnapshot } from '../src/db/circuitRow';
 import { afterFailure, circuitGate, closedCircuit, type CircuitSettings } from '../src/domain/circuitBreaker';
+import { recordOperationalEvent } from '../src/operational/recordOperationalEvent';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -70,6 +71,7 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
           .execute();
       }
       if (out.opened) {
+        await recordOperationalEvent(trx, { type: 'endpoint.circuit_opened', partnerId: e.partner_id, tenantId: e.tenant_id, detail: { endpoint_id: endpointId, reason: out.opened } });
         const { consecutiveFailures, windowAttempts, windowFailures } = circuitSnapshot(e);
         logger.warn({ endpoint_id: endpointId, reason: out.opened, consecutive_failures: consecutiveFailures + 1, window_attempts: windowAttempts + 1, window_failures: windowFailures + 1 }, 'circuit opened');
       }

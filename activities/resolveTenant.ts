@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { decideTenant, type ResolutionKey } from '../src/domain/tenantResolution';
 import { loadEventRouting } from '../src/db/statements/loadEventRouting';
 import type { LearnedRoute } from '../src/db/statements/stampAndPlan';
+import { recordOperationalEvent } from '../src/operational/recordOperationalEvent';
 import type { ActivityDeps } from './deps';
 import { permanentFailure, FailureType } from './failures';
 
@@ -70,6 +71,7 @@ export function quarantineActivities({ db, logger, metrics }: ActivityDeps) {
           })
           .onConflict((oc) => oc.column('event_id').doUpdateSet({ reason: input.reason, detail: JSON.stringify(input.detail), status: 'open' }))
           .execute();
+        await recordOperationalEvent(trx, { type: 'event.quarantined', partnerId: event.partner_id, tenantId: null, detail: { event_id: input.eventId, reason: input.reason } });
         // Marks the outbox row started too when the routing step did not get that far (eager
         // starts leave that mark to it), so no relay sweep starts the workflow again.
         await trx

@@ -79,6 +79,11 @@ const statements: Record<PurgeTarget, (c: RetentionCutoffs, limit: number) => Ra
     delete from quarantine where id = any(array(
       select id from quarantine where status <> 'open' and resolved_at < ${before} limit ${limit}))`,
 
+  // Append-only (a trigger refuses any other delete): only rows past the window go, oldest first.
+  audit_log: ({ before }, limit) => sql`
+    delete from audit_log where id = any(array(
+      select id from audit_log where at < ${before} limit ${limit}))`,
+
   endpoint_rate_windows: ({ rateWindowBefore }, limit) => sql`
     delete from endpoint_rate_windows where ctid = any(array(
       select ctid from endpoint_rate_windows where window_start < ${rateWindowBefore} limit ${limit}))`,

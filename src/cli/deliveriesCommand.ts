@@ -1,4 +1,6 @@
 import { Option, type Command } from 'commander';
+import { OPERATOR_CLI_ACTOR } from '../audit/auditActor';
+import { auditRedrive } from '../audit/auditSubjects';
 import type { DeliveryStatus } from '../domain/statuses';
 import { listDeliveries } from '../operator/eventView';
 import { findRedrivable, redriveDelivery, redriveMatching, type RedriveOutcome } from '../operator/redrive';
@@ -87,6 +89,7 @@ export function registerDeliveriesCommands(program: Command, env: CliEnvironment
               bar.tick(id);
             }
           }
+          for (const o of outcomes) if (o.redriven) await auditRedrive(deps.db, OPERATOR_CLI_ACTOR, o, !!opts.allDeadLettered);
           const started = outcomes.filter((o) => o.redriven).length;
           if (opts.json) printJson(io, { redriven: started, outcomes });
           else {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { OPERATOR_CLI_ACTOR } from '../audit/auditActor';
+import { auditQuarantineDecision } from '../audit/auditSubjects';
 import type { QuarantineStatus } from '../domain/statuses';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from '../operator/quarantineReview';
 import { CliExitError } from './cliError';
@@ -36,6 +38,7 @@ export function registerQuarantineCommands(program: Command, env: CliEnvironment
     .action(async (id: string, opts: { tenant: string; json?: boolean }) =>
       withOperator(env, async (ctx) => {
         const out = await releaseQuarantined(await ctx.domainDeps(), id, opts.tenant, {});
+        await auditQuarantineDecision(ctx.db, OPERATOR_CLI_ACTOR, out);
         if (opts.json) return printJson(io, out);
         io.out(`released ${out.id} (event ${out.event_id}) to ${out.tenant_id}: workflow ${out.workflow_id}\n`);
       }),
@@ -49,6 +52,7 @@ export function registerQuarantineCommands(program: Command, env: CliEnvironment
     .action(async (id: string, opts: { json?: boolean }) =>
       withOperator(env, async (ctx) => {
         const out = await discardQuarantined(ctx.db, id, {});
+        await auditQuarantineDecision(ctx.db, OPERATOR_CLI_ACTOR, out);
         if (opts.json) return printJson(io, out);
         io.out(`discarded ${out.id} (event ${out.event_id})\n`);
       }),

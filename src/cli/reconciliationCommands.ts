@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { OPERATOR_CLI_ACTOR } from '../audit/auditActor';
+import { recordAudit } from '../audit/recordAudit';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { listIncidents, resolveIncident } from '../reconciliation/incidents';
@@ -28,6 +30,7 @@ export function registerReconciliationCommands(program: Command, env: CliEnviron
       withOperator(env, async (ctx) => {
         const deps = await ctx.domainDeps();
         const started = await startReconciliation(deps, { from: opts.from, to: opts.to, partnerId: opts.partner ?? null });
+        await recordAudit(ctx.db, OPERATOR_CLI_ACTOR, { action: 'reconciliation.started', partnerId: opts.partner ?? null, target: { type: 'reconciliation', id: started.id }, detail: { window_from: started.window_from, window_to: started.window_to } });
         if (!opts.wait) {
           if (opts.json) return printJson(io, started);
           io.out(`reconciliation ${started.id} started (workflow ${started.workflow_id}) for ${started.window_from} .. ${started.window_to}\n`);
@@ -71,6 +74,7 @@ export function registerReconciliationCommands(program: Command, env: CliEnviron
     .action(async (id: string, opts: { note?: string; json?: boolean }) =>
       withOperator(env, async (ctx) => {
         const row = await resolveIncident({ db: ctx.db, logger: ctx.logger }, { id, note: opts.note, by: 'cli' });
+        await recordAudit(ctx.db, OPERATOR_CLI_ACTOR, { action: 'incident.resolved', partnerId: row.partner_id, target: { type: 'incident', id: row.id } });
         if (opts.json) return printJson(io, row);
         io.out(`incident ${row.id} resolved\n`);
       }),

@@ -242,6 +242,21 @@ export interface OperationalEventsTable {
   at: Timestamp;
 }
 
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  partner_id: string | null;
+  tenant_id: string | null;
+  actor_kind: 'admin' | 'partner' | 'tenant' | 'operator_cli';
+  actor_key_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  detail: Json<Record<string, unknown>>;
+  client_ip: string | null;
+  request_id: string | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   signing_secrets: SigningSecretsTable;
@@ -264,6 +279,7 @@ export interface Database {
   operational_events: OperationalEventsTable;
   portal_links: PortalLinksTable;
   console_sessions: ConsoleSessionsTable;
+  audit_log: AuditLogTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

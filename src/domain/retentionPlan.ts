@@ -20,6 +20,7 @@ export const PURGE_TARGETS = [
   'reconciliation_runs',
   'quarantine',
   'endpoint_rate_windows',
+  'audit_log',
 ] as const;
 
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];

@@ -1,12 +1,15 @@
 import express, { Router, type Express } from 'express';
+import { assignRequestId } from '../audit/auditActor';
 import type { AppContext } from './context';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { methodNotAllowed } from './methodNotAllowed';
 import { rejectUndecodablePath } from './pathEncoding';
+import { auditLogRoutes } from './routes/auditLog';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes, type IngestOutbox } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
+import { operationalEventRoutes } from './routes/operationalEvents';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
@@ -27,6 +30,7 @@ export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(rejectUndecodablePath);
+  app.use(assignRequestId);
   app.use(consoleAssets());
 
   const router = Router();
@@ -53,4 +57,6 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   incidentRoutes(router, ctx);
   consoleRoutes(router, ctx);
   endpointStatsRoutes(router, ctx);
+  auditLogRoutes(router, ctx);
+  operationalEventRoutes(router, ctx);
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
@@ -118,6 +119,10 @@ describe('circuit breaker: flapping endpoints deliver on schedule, dead ones are
     up = true;
     for (const ack of acks) expect(await settle(stack, ack.workflow_id)).toMatchObject({ status: 'delivered' });
     expect(await circuitOf(ep.id)).toMatchObject({ circuit_state: 'closed', circuit_opened_at: null, circuit_window_attempts: 0, circuit_window_failures: 0 });
+    // Each opening was reported to the partner and the tenant as an operational event.
+    const openings = await db.selectFrom('operational_events').select(['partner_id', 'tenant_id', 'detail']).where('type', '=', 'endpoint.circuit_opened').where(sql`detail->>'endpoint_id'`, '=', ep.id).execute();
+    expect(openings.length).toBeGreaterThanOrEqual(2);
+    expect(openings[0]).toMatchObject({ partner_id: partner.id, tenant_id: tenant.id, detail: { endpoint_id: ep.id, reason: expect.any(String) } });
   });
 
   it('re-enabling an endpoint (PATCH enabled=true) resets its whole circuit, the window and probes too', async () => {

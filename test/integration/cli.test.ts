@@ -168,6 +168,11 @@ describe('switchboard CLI: events, deliveries, quarantine, reconcile, incidents'
     expect(again.error?.message).toBe('incident is already resolved');
     const ops = await stack.core.database.db.selectFrom('operational_events').select('detail').where('type', '=', 'incident.resolved').execute();
     expect(ops.map((o) => o.detail)).toEqual([expect.objectContaining({ incident_id: run.incidents[0], by: 'cli' })]);
+    // The operator CLI's privileged actions are in the audit log too, named as the CLI (no key).
+    const audited = await stack.core.database.db.selectFrom('audit_log').select(['action', 'actor_kind', 'actor_key_id']).orderBy('id').execute();
+    expect(new Set(audited.map((r) => `${r.actor_kind}:${r.actor_key_id}:${r.action}`))).toEqual(
+      new Set(['operator_cli:null:delivery.redriven', 'operator_cli:null:quarantine.released', 'operator_cli:null:quarantine.discarded', 'operator_cli:null:reconciliation.started', 'operator_cli:null:incident.resolved']),
+    );
 
     const badWindow = await runCli(stack, ['reconcile', '--from', to, '--to', from]);
     expect(badWindow.error?.message).toBe('invalid window');

@@ -99,7 +99,7 @@ describe('the retention purge', () => {
       values (${id}, ${partnerId}, ${runId}, 'reconciliation_mismatch', 'warning', ${resolvedDaysAgo === null ? 'open' : 'resolved'}, 's', '{}'::jsonb,
               ${daysAgo(days)}, ${resolvedDaysAgo === null ? null : daysAgo(resolvedDaysAgo)})`.execute(db);
   }
-  async function ids(table: 'receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries') {
+  async function ids(table: 'receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries' | 'audit_log') {
     const { rows } = await sql<{ id: string }>`select id::text as id from ${sql.table(table)} order by id`.execute(db);
     return rows.map((r) => r.id).sort();
   }
@@ -130,6 +130,12 @@ describe('the retention purge', () => {
       insert into operational_events (partner_id, type, detail, at)
       values (${partnerId}, 'endpoint.disabled', '{}'::jsonb, ${daysAgo(45)}), (${partnerId}, 'incident.raised', '{}'::jsonb, ${daysAgo(3)})
       returning id::text as id, at < now() - interval '30 days' as old`.execute(db);
+
+    // The audit log is append-only, but what is past the window goes (the trigger allows that delete).
+    await sql`
+      insert into audit_log (id, at, partner_id, actor_kind, action, target_type, target_id)
+      values ('aud_old', ${daysAgo(40)}, ${partnerId}, 'admin', 'partner.created', 'partner', ${partnerId}),
+             ('aud_new', ${daysAgo(2)}, ${partnerId}, 'admin', 'tenant.created', 'tenant', ${tenantId})`.execute(db);
 
     await insertRun('rec_old', 40, 'completed'); // plain old run: replays and run go
     const oldReplays = [await insertReplay('rec_old', 40)];
@@ -164,6 +170,7 @@ describe('the retention purge', () => {
       reconciliation_runs: 2,
       quarantine: 1,
       endpoint_rate_windows: 2,
+      audit_log: 1,
     });
     expect(result.continuedAsNew).toBe(0);
     expect(await ids('receipts')).toEqual([...keptReceipts].sort());
@@ -178,6 +185,7 @@ describe('the retention purge', () => {
     expect(await ids('incidents')).toEqual(['inc_open', 'inc_recent_resolution']);
     expect(await ids('reconciliation_runs')).toEqual(['rec_new', 'rec_old_open', 'rec_old_recent_resolution', 'rec_old_running']);
     expect(await ids('quarantine')).toEqual(['qtn_evt_qdiscarded', 'qtn_evt_qopen']);
+    expect(await ids('audit_log')).toEqual(['aud_new']);
     const { rows: windows } = await sql<{ window_start: string }>`select window_start from endpoint_rate_windows`.execute(db);
     expect(windows.map((w) => Number(w.window_start))).toEqual([nowSecond]);
     // Events and deliveries are kept: they are what dedupe, redrive and reconciliation read.

@@ -689,6 +689,63 @@ describe('scope matrix: every documented route x 7 callers', () => {
         ];
       },
     },
+    {
+      route: 'GET /v1/operational-events',
+      cases: () => [
+        {
+          label: 'operational events in scope',
+          expect: LIST_ANY,
+          request: () => ({ method: 'GET', path: '/v1/operational-events?limit=500' }),
+          check: (w, res) => {
+            expectScopedRows(w, res.body.data);
+            const types = new Set(res.body.data.map((r: { type: string }) => r.type));
+            const expected = w === 'tA1' || w === 'tB1' ? ['delivery.dead_lettered'] : ['delivery.dead_lettered', 'event.quarantined', 'incident.raised'];
+            for (const t of expected) expect({ w, t, emitted: types.has(t) }).toEqual({ w, t, emitted: true });
+          },
+        },
+        {
+          label: "A1's dead letters",
+          expect: LIST_ANY,
+          scopedEmpty: ['pB', 'tB1'],
+          request: () => ({ method: 'GET', path: `/v1/operational-events?type=delivery.dead_lettered&tenant_id=${ids.tA1}` }),
+          check: (w, res) => {
+            if (['pB', 'tB1'].includes(w)) return expect(res.body.data).toEqual([]);
+            expectScopedRows(w === 'admin' || w === 'pA' ? 'tA1' : w, res.body.data);
+            expect(res.body.data.every((r: { type: string }) => r.type === 'delivery.dead_lettered')).toBe(true);
+          },
+        },
+      ],
+    },
+    {
+      // Last: by now the rows above have redriven, released, discarded and resolved A's things.
+      route: 'GET /v1/audit-log',
+      cases: () => [
+        {
+          label: 'audit log in scope',
+          expect: LIST_PARTNER,
+          request: () => ({ method: 'GET', path: '/v1/audit-log?limit=500' }),
+          check: (w, res) => {
+            const rows = res.body.data as Array<{ partner_id: string | null; action: string }>;
+            // The admin's reconciliation of every partner names none: only the admin sees it.
+            if (w === 'admin') expect(new Set(rows.map((r) => r.partner_id))).toEqual(new Set([ids.pA, ids.pB, null]));
+            else expectScopedRows(w, rows as Array<{ partner_id: string }>);
+            if (w === 'admin' || w === 'pA') {
+              const actions = new Set(rows.filter((r) => r.partner_id === ids.pA).map((r) => r.action));
+              for (const a of ['delivery.redriven', 'quarantine.released', 'quarantine.discarded', 'reconciliation.started', 'incident.resolved']) expect({ w, a, recorded: actions.has(a) }).toEqual({ w, a, recorded: true });
+            }
+          },
+        },
+        {
+          label: "partner A's audit log",
+          expect: { admin: 200, pA: 200, pB: 403, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'GET', path: `/v1/audit-log?partner_id=${ids.pA}&action=incident.resolved` }),
+          check: (w, res) => {
+            expectScopedRows(w === 'admin' ? 'pA' : w, res.body.data);
+            expect(res.body.data.every((r: { action: string }) => r.action === 'incident.resolved')).toBe(true);
+          },
+        },
+      ],
+    },
   ];
 
   function templateMatches(route: string, req: Request): boolean {

@@ -6,6 +6,9 @@ import { targetPartnerId, visibleTenant } from '../../tenancy/access';
 import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, CreatedApiKeySchema, ListApiKeysQuery } from '../../tenancy/apiKeySchemas';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
 import { page } from '../../tenancy/wireCommon';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
+import type { Principal } from '../../domain/principal';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 
@@ -18,6 +21,21 @@ const TAG = 'API keys';
 // eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
 export function apiKeyRoutes(router: Router, ctx: AppContext): void {
   const { db } = ctx;
+
+  /** A partner key (admin names the partner) or a tenant key (a tenant key: its own tenant). */
+  async function createKey(body: z.infer<typeof CreateApiKeyBody>, principal: Principal) {
+    // A console session must not mint a credential that outlives it (a portal link's least of all).
+    if (principal.kind !== 'admin' && principal.via) throw new ForbiddenError('API keys are created with an API key, not a console session');
+    if (body.scope === 'partner') {
+      if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
+      const partnerId = await targetPartnerId(db, principal, body.partner_id);
+      return createApiKey(db, 'partner', partnerId, null);
+    }
+    const tenantId = body.tenant_id ?? (principal.kind === 'tenant' ? principal.tenantId : undefined);
+    if (tenantId === undefined) throw new ValidationError('tenant_id is required for a tenant key', [{ field: 'tenant_id', message: 'required' }]);
+    const tenant = await visibleTenant(db, principal, tenantId);
+    return createApiKey(db, 'tenant', tenant.partner_id, tenant.id);
+  }
 
   defineRoute(
     router,
@@ -63,18 +81,10 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
         404: { description: '`partner_id` or `tenant_id` names nothing visible to this key' },
       },
     },
-    async ({ body, principal }) => {
-      // A console session must not mint a credential that outlives it (a portal link's least of all).
-      if (principal.kind !== 'admin' && principal.via) throw new ForbiddenError('API keys are created with an API key, not a console session');
-      if (body.scope === 'partner') {
-        if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
-        const partnerId = await targetPartnerId(db, principal, body.partner_id);
-        return { status: 201, body: toCreated(await createApiKey(db, 'partner', partnerId, null)) };
-      }
-      const tenantId = body.tenant_id ?? (principal.kind === 'tenant' ? principal.tenantId : undefined);
-      if (tenantId === undefined) throw new ValidationError('tenant_id is required for a tenant key', [{ field: 'tenant_id', message: 'required' }]);
-      const tenant = await visibleTenant(db, principal, tenantId);
-      return { status: 201, body: toCreated(await createApiKey(db, 'tenant', tenant.partner_id, tenant.id)) };
+    async ({ body, principal, req }) => {
+      const created = await createKey(body, principal);
+      await recordAudit(db, actorOf(principal, req), { action: 'api_key.created', partnerId: created.partner_id, tenantId: created.tenant_id, target: { type: 'api_key', id: created.id }, detail: { scope: created.scope } });
+      return { status: 201, body: toCreated(created) };
     },
   );
 
@@ -90,8 +100,10 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       auth: 'partner_or_tenant',
       responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
     },
-    async ({ params, principal }) => {
-      return { status: 200, body: apiKeyToWire(await revokeApiKey(db, principal, params.key_id)) };
+    async ({ params, principal, req }) => {
+      const revoked = await revokeApiKey(db, principal, params.key_id);
+      await recordAudit(db, actorOf(principal, req), { action: 'api_key.revoked', partnerId: revoked.partner_id, tenantId: revoked.tenant_id, target: { type: 'api_key', id: revoked.id } });
+      return { status: 200, body: apiKeyToWire(revoked) };
     },
   );
 }

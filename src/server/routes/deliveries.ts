@@ -5,6 +5,8 @@ import { rowScope } from '../../operator/principalScope';
 import { redriveDelivery, redriveMatching } from '../../operator/redrive';
 import { NotFoundError } from '../../errors';
 import { DeliveryId, EndpointId, TenantId } from '../../idSchemas';
+import { actorOf } from '../../audit/auditActor';
+import { auditRedrive } from '../../audit/auditSubjects';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { Text } from '../../tenancy/wireCommon';
@@ -37,6 +39,7 @@ const BulkRedriveBody = z
   })
   .meta({ id: 'BulkRedriveRequest' });
 
+// eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
 export function deliveryRoutes(router: Router, ctx: AppContext): void {
   const deps = { db: ctx.db, temporal: ctx.temporal, config: ctx.config, logger: ctx.logger };
 
@@ -72,10 +75,11 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       body: BulkRedriveBody,
       responses: { 202: { description: 'Redrives started', schema: z.object({ data: z.array(RedriveOutcomeSchema) }) } },
     },
-    async ({ body, principal }) => ({
-      status: 202,
-      body: { data: await redriveMatching(deps, { tenant_id: body.tenant_id, endpoint_id: body.endpoint_id, limit: body.limit }, rowScope(principal)) },
-    }),
+    async ({ body, principal, req }) => {
+      const outcomes = await redriveMatching(deps, { tenant_id: body.tenant_id, endpoint_id: body.endpoint_id, limit: body.limit }, rowScope(principal));
+      for (const out of outcomes) if (out.redriven) await auditRedrive(ctx.db, actorOf(principal, req), out, true);
+      return { status: 202, body: { data: outcomes } };
+    },
   );
 
   defineRoute(
@@ -94,9 +98,10 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
         404: { description: 'No such delivery in your scope' },
       },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       const out = await redriveDelivery(deps, params.delivery_id, rowScope(principal));
       if (!out) throw new NotFoundError(`delivery ${params.delivery_id}`);
+      if (out.redriven) await auditRedrive(ctx.db, actorOf(principal, req), out, false);
       return { status: out.redriven ? 202 : 200, body: out };
     },
   );

@@ -17,6 +17,8 @@ import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpo
 import { rotateSigningSecret } from '../../tenancy/secrets';
 import { sendTestEvent } from '../../tenancy/testDelivery';
 import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { TenantPath } from './tenants';
@@ -43,11 +45,12 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       body: CreateEndpointBody,
       responses: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
       const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
       const endpoint = await getEndpoint(db, tenant.id, id);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id } });
       return { status: 201, body: { ...endpointToWire(endpoint), secret } };
     },
   );
@@ -103,10 +106,12 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       body: UpdateEndpointBody,
       responses: { 200: { description: 'The updated endpoint', schema: EndpointSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
-      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, params.endpoint_id, body)) };
+      const updated = await updateEndpoint(db, tenant.id, params.endpoint_id, body);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: updated.id }, detail: { fields: Object.keys(body).sort() } });
+      return { status: 200, body: endpointToWire(updated) };
     },
   );
 
@@ -122,9 +127,10 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       auth: 'partner_or_tenant',
       responses: { 204: { description: 'Deleted' } },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       await deleteEndpoint(db, tenant.id, params.endpoint_id);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: params.endpoint_id } });
       return { status: 204 };
     },
   );
@@ -142,11 +148,12 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       body: GraceBody,
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.secret_rotated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { grace_ms: graceMs } });
       return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
     },
   );
@@ -166,11 +173,13 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
         409: { description: 'The endpoint is disabled' },
       },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       if (!endpoint.enabled) throw new ConflictError('endpoint is disabled; enable it (PATCH enabled=true) before testing');
-      return { status: 202, body: await sendTestEvent(db, ctx.temporal, config, endpoint) };
+      const sent = await sendTestEvent(db, ctx.temporal, config, endpoint);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.tested', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { event_id: sent.event_id, delivery_id: sent.delivery_id } });
+      return { status: 202, body: sent };
     },
   );
 }

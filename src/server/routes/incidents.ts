@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { IncidentId, PartnerId } from '../../idSchemas';
 import { Text } from '../../tenancy/wireCommon';
 import { listIncidents, resolveIncident } from '../../reconciliation/incidents';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute } from '../route';
@@ -91,11 +93,12 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
         409: { description: 'Already resolved' },
       },
     },
-    async ({ params, body, principal }) => {
+    async ({ params, body, principal, req }) => {
       const row = await resolveIncident(
         { db: ctx.db, logger: ctx.logger },
         { id: params.id, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
       );
+      await recordAudit(ctx.db, actorOf(principal, req), { action: 'incident.resolved', partnerId: row.partner_id, target: { type: 'incident', id: row.id } });
       return { status: 200, body: toIncident(row) };
     },
   );

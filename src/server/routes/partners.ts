@@ -15,6 +15,8 @@ import {
 import { createPartner, getPartner, listPartners } from '../../tenancy/partners';
 import { rotateSigningSecret } from '../../tenancy/secrets';
 import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 
@@ -38,9 +40,10 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       body: CreatePartnerBody,
       responses: { 201: { description: 'Created; api_key and inbound_secret are shown only now', schema: CreatedPartnerSchema } },
     },
-    async ({ body }) => {
+    async ({ body, principal, req }) => {
       const ops = body.ops_webhook_url ? assertDestinationUrl('ops_webhook_url', body.ops_webhook_url, config.allowPrivateNetwork) : null;
       const created = await createPartner(db, secretBox, { name: body.name, ops_webhook_url: ops });
+      await recordAudit(db, actorOf(principal, req), { action: 'partner.created', partnerId: created.id, target: { type: 'partner', id: created.id } });
       return { status: 201, body: created };
     },
   );
@@ -101,13 +104,14 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       body: GraceBody,
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedPartnerSecretSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const id = params.partner_id;
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const r = await rotateSigningSecret(db, secretBox, 'partner', id, graceMs);
       ctx.partnerSecrets.invalidate(id);
+      await recordAudit(db, actorOf(principal, req), { action: 'partner.secret_rotated', partnerId: id, target: { type: 'partner', id }, detail: { grace_ms: graceMs } });
       return { status: 200, body: { inbound_secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
     },
   );

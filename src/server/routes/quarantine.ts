@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { rowScope } from '../../operator/principalScope';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from '../../operator/quarantineReview';
 import { QuarantineId, TenantId } from '../../idSchemas';
+import { actorOf } from '../../audit/auditActor';
+import { auditQuarantineDecision } from '../../audit/auditSubjects';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { QuarantineItemSchema } from './deliverySchemas';
@@ -21,6 +23,7 @@ const ReleaseResult = z
 const DiscardResult = z.object({ id: z.string(), event_id: z.string(), status: z.literal('discarded') }).meta({ id: 'QuarantineDiscarded' });
 
 /** Quarantine review is the partner's job (a tenant key never sees events that have no tenant). */
+// eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
 export function quarantineRoutes(router: Router, ctx: AppContext): void {
   const deps = { db: ctx.db, temporal: ctx.temporal, config: ctx.config, logger: ctx.logger };
 
@@ -57,10 +60,11 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
         422: { description: 'tenant_id is not one of your tenants' },
       },
     },
-    async ({ params, body, principal }) => ({
-      status: 202,
-      body: await releaseQuarantined(deps, params.quarantine_id, body.tenant_id, rowScope(principal)),
-    }),
+    async ({ params, body, principal, req }) => {
+      const released = await releaseQuarantined(deps, params.quarantine_id, body.tenant_id, rowScope(principal));
+      await auditQuarantineDecision(ctx.db, actorOf(principal, req), released);
+      return { status: 202, body: released };
+    },
   );
 
   defineRoute(
@@ -79,6 +83,10 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
         409: { description: 'Already released or discarded' },
       },
     },
-    async ({ params, principal }) => ({ status: 200, body: await discardQuarantined(ctx.db, params.quarantine_id, rowScope(principal)) }),
+    async ({ params, principal, req }) => {
+      const discarded = await discardQuarantined(ctx.db, params.quarantine_id, rowScope(principal));
+      await auditQuarantineDecision(ctx.db, actorOf(principal, req), discarded);
+      return { status: 200, body: discarded };
+    },
   );
 }

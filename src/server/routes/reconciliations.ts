@@ -4,6 +4,8 @@ import { storableTimestamp } from '../../domain/storableTimestamp';
 import { NotFoundError } from '../../errors';
 import { PartnerId, ReconciliationRunRef } from '../../idSchemas';
 import { startReconciliation } from '../../reconciliation/startReconciliation';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute } from '../route';
@@ -116,9 +118,10 @@ export function reconciliationRoutes(router: Router, ctx: AppContext): void {
         503: { description: 'Temporal unavailable; the run is recorded as failed' },
       },
     },
-    async ({ body, principal }) => {
+    async ({ body, principal, req }) => {
       const partnerId = partnerScope(principal, body.partner_id);
       const started = await startReconciliation(ctx, { from: body.from, to: body.to, partnerId });
+      await recordAudit(ctx.db, actorOf(principal, req), { action: 'reconciliation.started', partnerId, target: { type: 'reconciliation', id: started.id }, detail: { window_from: body.from, window_to: body.to } });
       return { status: 202, body: started, headers: { location: `/v1/reconciliations/${started.id}` } };
     },
   );

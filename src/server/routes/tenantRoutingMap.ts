@@ -4,6 +4,8 @@ import { NotFoundError } from '../../errors';
 import { visibleTenant } from '../../tenancy/access';
 import { CreateRouteBody, RouteListSchema, RouteSchema, routeToWire } from '../../tenancy/routeSchemas';
 import { deleteRoute, getRoute, insertRoute, listRoutes } from '../../tenancy/tenants';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { TenantPath } from './tenants';
@@ -32,9 +34,10 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
         409: { description: "The value is mapped to another tenant of this partner; details.owner_tenant_id names it" },
       },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const r = await insertRoute(db, tenant.partner_id, tenant.id, body.kind, body.value);
+      if (r.created) await recordAudit(db, actorOf(principal, req), { action: 'tenant_route.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: r.id }, detail: { kind: body.kind } });
       const row = await getRoute(db, tenant.id, r.id);
       return { status: r.created ? 201 : 200, body: routeToWire(row!) };
     },
@@ -70,9 +73,10 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
       auth: 'partner',
       responses: { 204: { description: 'Removed' } },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (!(await deleteRoute(db, tenant.id, params.route_id))) throw new NotFoundError('route');
+      await recordAudit(db, actorOf(principal, req), { action: 'tenant_route.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: params.route_id } });
       return { status: 204 };
     },
   );

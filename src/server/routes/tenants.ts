@@ -5,6 +5,8 @@ import { visibleTenant, targetPartnerId } from '../../tenancy/access';
 import { createTenant, deleteTenant, listTenants, renameTenant } from '../../tenancy/tenants';
 import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema, tenantToWire, UpdateTenantBody } from '../../tenancy/tenantSchemas';
 import { page } from '../../tenancy/wireCommon';
+import { actorOf } from '../../audit/auditActor';
+import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 
@@ -33,10 +35,11 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
         409: { description: 'partner_tenant_ref already maps to another tenant of this partner' },
       },
     },
-    async ({ body, principal }) => {
+    async ({ body, principal, req }) => {
       const partnerId = await targetPartnerId(db, principal, body.partner_id);
       const created = await createTenant(db, partnerId, { name: body.name, partner_tenant_ref: body.partner_tenant_ref });
       const tenant = await visibleTenant(db, principal, created.id);
+      await recordAudit(db, actorOf(principal, req), { action: 'tenant.created', partnerId, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id } });
       return { status: 201, body: { ...tenantToWire(tenant), api_key: created.api_key } };
     },
   );
@@ -96,9 +99,11 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       body: UpdateTenantBody,
       responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      return { status: 200, body: tenantToWire(await renameTenant(db, tenant.id, body.name)) };
+      const renamed = await renameTenant(db, tenant.id, body.name);
+      await recordAudit(db, actorOf(principal, req), { action: 'tenant.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, detail: { fields: ['name'] } });
+      return { status: 200, body: tenantToWire(renamed) };
     },
   );
 
@@ -114,9 +119,10 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
       auth: 'partner',
       responses: { 204: { description: 'Deleted' } },
     },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       await deleteTenant(db, tenant.id);
+      await recordAudit(db, actorOf(principal, req), { action: 'tenant.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id } });
       return { status: 204 };
     },
   );
