@@ -31,6 +31,7 @@ describe('inbound sources', () => {
     const res = await asPartner.post(`/v1/partners/${partner.id}/sources`, { name: fixture.name, ...fixture.source, ...extra });
     expect(res.status).toBe(201);
     expect(res.body.secret).toBe(fixture.source.secret);
+    expect(res.body.ingest_path).toBe(`/v1/sources/${res.body.id}/events`);
     return res.body;
   }
 
