@@ -64,7 +64,16 @@ export const HmacVerification = z
     path: ['timestamp_header'],
     message: 'signed timestamp_body needs timestamp_header (or header_format key_value_list, which carries the timestamp)',
   })
-  .meta({ description: 'Generic HMAC keyed with the secret\'s UTF-8 bytes (GitHub, Stripe, Shopify and most providers)' });
+  .meta({
+    description: 'Generic HMAC keyed with the secret\'s UTF-8 bytes (GitHub, Stripe, Shopify and most providers)',
+    // The refinement above, said to the document (which cannot see refinements).
+    anyOf: [
+      { not: { required: ['signed'] } },
+      { properties: { signed: { const: 'body' } } },
+      { required: ['header_format'], properties: { header_format: { const: 'key_value_list' } } },
+      { required: ['timestamp_header'] },
+    ],
+  });
 
 export const BasicVerification = z
   .strictObject({ scheme: z.literal('basic'), username: Text().min(1).max(200).regex(/^[^:]*$/, 'must not contain ":"') })
@@ -142,11 +151,9 @@ export const SourceMapping = z
   .meta({ id: 'SourceMapping' });
 export type SourceMapping = z.infer<typeof SourceMapping>;
 
-/** An IPv4 / IPv6 address or CIDR block. */
+/** An IPv4 / IPv6 address or CIDR block: formats (with their patterns) the OpenAPI document states too. */
 export const Cidr = z
-  .string()
-  .max(64)
-  .refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR block (e.g. 203.0.113.0/24, 2001:db8::/32)')
+  .union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'must be an IP address or CIDR block (e.g. 203.0.113.0/24, 2001:db8::/32)' })
   .meta({ description: 'IP address or CIDR block' });
 
 export function parseCidr(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
@@ -172,6 +179,9 @@ const IpAllowlist = z
   .nullable()
   .meta({ description: 'Only these addresses / blocks may post (checked on the client address after the trusted proxies, TRUSTED_PROXIES); null: any' });
 
+/** What Standard Webhooks and x-signature key with: `whsec_` + base64 of at least 16 bytes. */
+export const WHSEC_PATTERN = '^(?:whsec_)?[A-Za-z0-9+/]{22,}={0,2}$';
+
 export const CreateSourceBody = z
   .strictObject({
     name: Name,
@@ -180,7 +190,15 @@ export const CreateSourceBody = z
     ip_allowlist: IpAllowlist.default(null),
     secret: SecretInput.optional(),
   })
-  .meta({ id: 'CreateSource' });
+  .meta({
+    id: 'CreateSource',
+    // The route's rule (a given secret must fit the scheme), said to the document.
+    anyOf: [
+      { not: { required: ['secret'] } },
+      { properties: { verification: { properties: { scheme: { enum: ['hmac', 'basic', 'token', 'twilio'] } } } } },
+      { properties: { secret: { pattern: WHSEC_PATTERN } } },
+    ],
+  });
 
 export const UpdateSourceBody = z
   .strictObject({
@@ -235,7 +253,7 @@ export const DryRunBody = z
   .strictObject({
     body: Text().max(1024 * 1024).meta({ description: 'The request body exactly as the platform would send it' }),
     headers: z.record(HeaderName, Text().max(8192)).default({}).meta({ description: 'The request headers (names case-insensitive)' }),
-    source_ip: z.string().max(64).refine((v) => isIP(v) !== 0, 'must be an IP address').optional().meta({ description: 'Client address to check against the allowlist' }),
+    source_ip: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).optional().meta({ description: 'Client address to check against the allowlist' }),
     url: HttpUrl.optional().meta({ description: 'twilio: the URL the platform signed (default: the source\'s configured or ingest URL)' }),
   })
   .meta({ id: 'SourceDryRun' });

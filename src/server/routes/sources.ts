@@ -16,6 +16,7 @@ import {
   SourceSchema,
   UpdateSourceBody,
   type SourceVerification,
+  WHSEC_PATTERN,
 } from '../../sources/sourceSchemas';
 import { activeSourceSecrets, generateSourceSecret, rotateSourceSecret } from '../../sources/sourceSecrets';
 import { createSource, deleteSource, getSource, listSources, updateSource, type Source } from '../../sources/sources';
@@ -48,8 +49,7 @@ export function sourceToWire(s: Source): z.infer<typeof SourceSchema> {
 /** A `whsec_`/base64 key is what Standard Webhooks and x-signature sign with; anything else could never verify. */
 function assertSecretFits(scheme: SourceVerification['scheme'], secret: string): void {
   if (scheme !== 'standard_webhooks' && scheme !== 'x_signature') return;
-  const raw = secret.startsWith('whsec_') ? secret.slice(6) : secret;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || Buffer.from(raw, 'base64').length < 16) {
+  if (!new RegExp(WHSEC_PATTERN).test(secret)) {
     throw new ValidationError(`invalid request body: secret: the ${scheme} scheme needs a whsec_<base64> secret of at least 16 bytes`, [
       { field: 'secret', message: `the ${scheme} scheme needs a whsec_<base64> secret of at least 16 bytes` },
     ]);
