@@ -10,7 +10,11 @@ import type { IngestOutbox, IngestStages } from './ingestStages';
 import { SourceIngestPath, SourceIngestStages, type SourceIngestResult } from './sourceIngestStages';
 
 /** The partner's own body: any JSON (a form for the twilio scheme); its source's mapping reads it. */
-const PartnerBody = z.looseObject({}).meta({ description: 'The partner platform\'s own JSON, as it sends it (twilio scheme: a form)' });
+const PartnerBody = z
+  .looseObject({})
+  // A request always carries a body (the document marks it required); the route reads its own bytes.
+  .refine((o) => Object.keys(o).length > 0, 'a body is required')
+  .meta({ description: 'The partner platform\'s own JSON, as it sends it (twilio scheme: a form)', minProperties: 1 });
 
 function registerSourceIngestOperation(config: Config): void {
   registerOperation({
