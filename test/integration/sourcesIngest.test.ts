@@ -160,6 +160,22 @@ describe('inbound sources', () => {
     expect((await post(source.ingest_path, body, bearer.headers('tok_third', body, ''))).status).toBe(202);
   });
 
+  it('a token in a named header is a credential: never kept with a receipt, accepted or rejected', async () => {
+    const fixture = { ...bearer, source: { ...bearer.source, verification: { scheme: 'token', header: 'X-Source-Token' } } };
+    const source = await createSource(fixture);
+    const good = bearer.body(`call-${uid()}`);
+    const headers = { 'content-type': 'application/json', 'x-source-token': bearer.source.secret };
+    const res = await post(source.ingest_path, good, headers);
+    expect(res.status).toBe(202);
+    const ack = (await res.json()) as Ack;
+    const stored = await stack.core.database.db.selectFrom('receipts').select('headers').where('event_id', '=', ack.event_id!).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.headers)).not.toContain(bearer.source.secret);
+    expect((await post(source.ingest_path, '{"kind":"hangup"}', headers)).status).toBe(422);
+    const receipts = await asPartner.get(`/v1/partners/${partner.id}/sources/${source.id}/receipts`);
+    expect(receipts.body.data).toHaveLength(1);
+    expect(receipts.text).not.toContain(bearer.source.secret);
+  });
+
   it('IP allowlist: the client address must be listed; a deleted source is 404', async () => {
     const listed = await createSource(basic, { ip_allowlist: ['127.0.0.0/8', '2001:db8::/32'] });
     const elsewhere = await createSource(basic, { ip_allowlist: ['203.0.113.0/24'] });

@@ -36,6 +36,8 @@ export interface AdmittedEvent {
   text: string;
   /** The body as received, when it is not `text` (a source's mapped event: the partner's own format). */
   receiptBody?: string;
+  /** The headers to keep, when a source drops more than the default (its own credential header). */
+  receiptHeaders?: Record<string, string>;
 }
 
 /** The names a valid event is stored and deduplicated under (the default route and sources alike). */
@@ -186,7 +188,7 @@ export class IngestStages {
         payloadJson: text,
         workflowId,
         source: 'partner',
-        receipt: { sourceIp: req.ip ?? null, headers: receiptHeaders(req), body: admitted.receiptBody ?? text },
+        receipt: { sourceIp: req.ip ?? null, headers: admitted.receiptHeaders ?? receiptHeaders(req), body: admitted.receiptBody ?? text },
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

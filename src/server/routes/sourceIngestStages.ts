@@ -34,6 +34,13 @@ function lowerCaseHeaders(req: Request): Record<string, string | undefined> {
   return out;
 }
 
+/** Headers kept with a receipt: the default route's choice, minus the source's own credential header. */
+function keptHeaders(req: Request, source: Source): Record<string, string> {
+  const headers = receiptHeaders(req);
+  if (source.verification.scheme === 'token') delete headers[source.verification.header.toLowerCase()];
+  return headers;
+}
+
 function orThrow<T>(line: ReceiptLine, checked: Checked<T>): T {
   if (checked.ok) return checked.value;
   line['reason'] = checked.failure.code;
@@ -79,10 +86,12 @@ export class SourceIngestStages {
       line['reason'] = 'unmappable';
       throw new UnmappableEventError(outcome.failure, await this.keep(req, source, body, 'rejected', outcome.failure));
     }
-    const mapped = source.mapping !== null;
-    const admitted = mapped
-      ? { ...admittedEvent(source.partnerId, outcome.event, outcome.event, JSON.stringify(outcome.event)), receiptBody: read.value.text }
-      : admittedEvent(source.partnerId, outcome.event, read.value.value, read.value.text);
+    const admitted = {
+      ...(source.mapping !== null
+        ? { ...admittedEvent(source.partnerId, outcome.event, outcome.event, JSON.stringify(outcome.event)), receiptBody: read.value.text }
+        : admittedEvent(source.partnerId, outcome.event, read.value.value, read.value.text)),
+      receiptHeaders: keptHeaders(req, source),
+    };
     Object.assign(line, { event_type: admitted.event.event, call_id: admitted.callId, workflow_id: admitted.workflowId, tenant_id: admitted.event.tenant_id });
     this.stages.admitUnderLoad(admitted.info);
     return { kind: 'stored', result: await this.stages.commit(req, admitted, line) };
@@ -126,7 +135,7 @@ export class SourceIngestStages {
       reason: failure.message,
       details: { ...failure },
       sourceIp: req.ip ?? null,
-      headers: receiptHeaders(req),
+      headers: keptHeaders(req, source),
       body,
     });
   }
