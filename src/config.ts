@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   HTTP_HEADERS_TIMEOUT: positiveDuration.default(10_000),
   HTTP_REQUEST_TIMEOUT: positiveDuration.default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT: positiveDuration.default(65_000),
+  TRUSTED_PROXIES: z.string().default('loopback, linklocal, uniquelocal'),
   SWITCHBOARD_DATA_DIR: z.string().default('.data'),
   SWITCHBOARD_ADMIN_KEY: z.string().min(24, 'SWITCHBOARD_ADMIN_KEY must be at least 24 characters').optional(),
   SWITCHBOARD_ENCRYPTION_KEY: z
@@ -146,6 +147,12 @@ export interface Config {
     requestTimeoutMs: number;
     /** An idle keep-alive connection is closed after this; longer than load balancers' idle timeouts. */
     keepAliveTimeoutMs: number;
+    /**
+     * Proxies whose X-Forwarded-For is believed (Express `trust proxy`: names, addresses, CIDRs);
+     * `none`: only the socket's peer counts. The client address ingest logs and source IP
+     * allowlists check.
+     */
+    trustedProxies: string | false;
   };
   dataDir: string;
   adminKey?: string;
@@ -265,6 +272,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      trustedProxies: ['', 'none', 'false'].includes(e.TRUSTED_PROXIES.trim()) ? false : e.TRUSTED_PROXIES,
     },
     dataDir: path.resolve(e.SWITCHBOARD_DATA_DIR),
     adminKey: e.SWITCHBOARD_ADMIN_KEY,

@@ -24,6 +24,8 @@ export const DeliveryId = resourceId('dlv', 'delivery');
 export const QuarantineId = resourceId('qtn', 'quarantine');
 export const IncidentId = resourceId('inc', 'incident');
 export const PortalLinkId = resourceId('plk', 'portal link');
+export const SourceId = resourceId('src', 'source');
+export const SourceReceiptId = resourceId('srr', 'source receipt');
 
 /** A reconciliation run by its id or by its workflow id (scheduled runs have Temporal's own ids). */
 export const ReconciliationRunRef = z

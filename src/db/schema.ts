@@ -257,6 +257,41 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export interface SourcesTable {
+  id: string;
+  partner_id: string;
+  name: string;
+  /** A `SourceVerification` (src/sources/sourceSchemas.ts); never holds a secret. */
+  verification: Json<Record<string, unknown>>;
+  /** A `SourceMapping`, or null: the body is already Switchboard's inbound event. */
+  mapping: Json<Record<string, unknown>> | null;
+  ip_allowlist: string[] | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface SourceSecretsTable {
+  id: string;
+  source_id: string;
+  secret_ciphertext: string;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+}
+
+export interface SourceReceiptsTable {
+  id: string;
+  source_id: string;
+  partner_id: string;
+  outcome: 'rejected' | 'ignored';
+  reason: string;
+  details: Json<Record<string, unknown>> | null;
+  received_at: Timestamp;
+  source_ip: string | null;
+  headers: Json<Record<string, string>>;
+  body: string;
+}
+
 export interface Database {
   partners: PartnersTable;
   signing_secrets: SigningSecretsTable;
@@ -280,6 +315,9 @@ export interface Database {
   portal_links: PortalLinksTable;
   console_sessions: ConsoleSessionsTable;
   audit_log: AuditLogTable;
+  sources: SourcesTable;
+  source_secrets: SourceSecretsTable;
+  source_receipts: SourceReceiptsTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

@@ -10,6 +10,9 @@ import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes, type IngestOutbox } from './routes/ingest';
 import { metaRoutes } from './routes/meta';
 import { operationalEventRoutes } from './routes/operationalEvents';
+import { sourceIngestRoutes } from './routes/sourceIngest';
+import { sourceRoutes } from './routes/sources';
+import { SourceCache } from '../sources/sourceCache';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
@@ -28,7 +31,7 @@ import { consoleAssets } from './consoleAssets';
 export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', ctx.config.http.trustedProxies);
   app.use(rejectUndecodablePath);
   app.use(assignRequestId);
   app.use(consoleAssets());
@@ -36,8 +39,11 @@ export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   const router = Router();
   healthRoutes(router, ctx);
   metaRoutes(router, ctx);
-  ingestRoutes(router, ctx, outbox);
+  const ingest = ingestRoutes(router, ctx, outbox);
+  const sources = new SourceCache(ctx.db, ctx.secretBox);
+  sourceIngestRoutes(router, ctx, outbox, ingest, sources);
   registerApiRoutes(router, ctx);
+  sourceRoutes(router, ctx, sources);
 
   app.use(router);
   app.use(methodNotAllowed());

@@ -32,8 +32,9 @@ describe('API fuzzing (schemathesis)', () => {
   });
 
   /**
-   * A partner, a tenant and an endpoint of its own for each run (a run rotates and disables what
-   * it was given), plus a spare tenant and endpoint for its DELETE operations to consume.
+   * A partner, a tenant, an endpoint and an inbound source of its own for each run (a run rotates
+   * and disables what it was given), plus a spare tenant, endpoint and source for its DELETE
+   * operations to consume.
    */
   async function createTarget(key: FuzzKey): Promise<FuzzTarget> {
     const admin = apiAs(stack, stack.adminKey);
@@ -45,6 +46,9 @@ describe('API fuzzing (schemathesis)', () => {
     const endpointBody = { url: 'https://fuzz-receiver.invalid/hook', event_types: ['call.ended'] };
     const endpoint = await created(asPartner.post(`/v1/tenants/${tenant.id}/endpoints`, endpointBody));
     const spareEndpoint = await created(asPartner.post(`/v1/tenants/${tenant.id}/endpoints`, endpointBody));
+    const sourceBody = { name: 'Fuzz source', verification: { scheme: 'token' }, mapping: { event: '/type', call_id: '/id' } };
+    const source = await created(asPartner.post(`/v1/partners/${partner.id}/sources`, sourceBody));
+    const spareSource = await created(asPartner.post(`/v1/partners/${partner.id}/sources`, sourceBody));
     return {
       openApiUrl: `${stack.api}/openapi.json`,
       key,
@@ -55,6 +59,8 @@ describe('API fuzzing (schemathesis)', () => {
       endpointId: endpoint.id,
       spareTenantId: spareTenant.id,
       spareEndpointId: spareEndpoint.id,
+      sourceId: source.id,
+      spareSourceId: spareSource.id,
     };
   }
 

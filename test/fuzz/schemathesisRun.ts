@@ -34,6 +34,9 @@ export interface FuzzTarget {
   /** Aimed at by the DELETE operations only, so the ids above stay alive for the whole run. */
   spareTenantId: string;
   spareEndpointId: string;
+  /** An inbound source of the partner, and a spare one for DELETE. */
+  sourceId: string;
+  spareSourceId: string;
 }
 
 export interface FuzzRun {
@@ -65,6 +68,8 @@ export async function runSchemathesis(st: Schemathesis, target: FuzzTarget, sett
     SWITCHBOARD_FUZZ_ENDPOINT_ID: target.endpointId,
     SWITCHBOARD_FUZZ_SPARE_TENANT_ID: target.spareTenantId,
     SWITCHBOARD_FUZZ_SPARE_ENDPOINT_ID: target.spareEndpointId,
+    SWITCHBOARD_FUZZ_SOURCE_ID: target.sourceId,
+    SWITCHBOARD_FUZZ_SPARE_SOURCE_ID: target.spareSourceId,
     // Loopback only: no proxy may carry the fuzzer's traffic elsewhere.
     NO_PROXY: '*',
     no_proxy: '*',

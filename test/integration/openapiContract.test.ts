@@ -49,9 +49,11 @@ describe('the OpenAPI document matches what the server enforces', () => {
   it('a body whose fields are all optional is optional in the document, and the server takes a request without one', async () => {
     const optional = operations().filter(({ op }) => op.requestBody && !op.requestBody.required);
     expect(optional.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
+      'patch /v1/partners/{partner_id}/sources/{source_id}',
       'post /v1/deliveries/redrive',
       'post /v1/incidents/{id}/resolve',
       'post /v1/partners/{partner_id}/rotate-secret',
+      'post /v1/partners/{partner_id}/sources/{source_id}/rotate-secret',
       'post /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/rotate-secret',
     ]);
     for (const { method, path, op } of optional) {

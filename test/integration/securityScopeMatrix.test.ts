@@ -96,6 +96,9 @@ describe('scope matrix: every documented route x 7 callers', () => {
     incidentsA: string[];
     /** Portal links for tenant A1, for the revocation case. */
     linksA: string[];
+    /** A's inbound source, and more of them for the deletes (one per allowed caller). */
+    srcA: string;
+    srcAdelete: string[];
   };
   // Calendar windows for the call log: W1/W2 hold one missing terminal call each; W3 is empty.
   const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 6 * 3_600_000;
@@ -105,6 +108,7 @@ describe('scope matrix: every documented route x 7 callers', () => {
   const W3 = { from: hour(-24), to: hour(-23) };
 
   const call = (who: Who) => apiAs(stack, keys[who]);
+  const SOURCE_TOKEN_A = 'tok_matrix_partner_a_source';
   const db = () => stack.core.database.db;
 
   async function workflowExists(workflowId: string): Promise<boolean> {
@@ -159,6 +163,14 @@ describe('scope matrix: every documented route x 7 callers', () => {
       ingest(B, 'callB-q-1', { tenant_id: tB2.id, runtime_vars: { partner_tenant_ref: 'b1' } }),
     ]);
     await Promise.all(seeded.map((s) => waitForWorkflowResult(stack, s.workflow_id)));
+
+    // A's inbound sources (token scheme; the token is A's secret).
+    const sourceOfA = async () => {
+      const res = await apiAs(stack, A.api_key).post(`/v1/partners/${A.id}/sources`, { name: 'matrix', verification: { scheme: 'token' }, secret: SOURCE_TOKEN_A });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const [srcA, ...srcAdelete] = await Promise.all([sourceOfA(), sourceOfA(), sourceOfA(), sourceOfA()]);
 
     // Call logs and reconciliation runs: each run finds one missing terminal call -> one incident.
     const session = (callId: string, tenantId: string, w: { from: string }) => ({
@@ -229,6 +241,8 @@ describe('scope matrix: every documented route x 7 callers', () => {
       runAll: runs[3]!.id,
       incidentsA: incidents.filter((i) => i.partner_id === A.id).map((i) => i.id),
       linksA: [(await createPortalLink(db(), A.id, tA1.id, 900)).id, (await createPortalLink(db(), A.id, tA1.id, 900)).id],
+      srcA: srcA!,
+      srcAdelete,
     });
 
     // Everything each side owns. Ids of rows are matched by owner, so nothing seeded is forgotten.
@@ -238,7 +252,7 @@ describe('scope matrix: every documented route x 7 callers', () => {
       ...incidents.filter((i) => i.partner_id === partnerId).map((i) => i.id),
     ];
     const runOf = (r: { id: string }) => [r.id, runRows.find((x) => x.id === r.id)!.workflow_id!];
-    privateOf.A = [A.id, A.inbound_secret, A.api_key, revoked.api_key, tA1.id, tA1.api_key, tA2.id, tA2.api_key, epA1.id, epA1.secret, epA2.id, epA2.secret, ...quarantine.filter((q) => q.call_id.startsWith('callA-')).map((q) => q.id), ...owned(A.id), ...runOf(runs[0]!), ...runOf(runs[1]!), 'callA-'];
+    privateOf.A = [SOURCE_TOKEN_A, srcA!, ...srcAdelete, A.id, A.inbound_secret, A.api_key, revoked.api_key, tA1.id, tA1.api_key, tA2.id, tA2.api_key, epA1.id, epA1.secret, epA2.id, epA2.secret, ...quarantine.filter((q) => q.call_id.startsWith('callA-')).map((q) => q.id), ...owned(A.id), ...runOf(runs[0]!), ...runOf(runs[1]!), 'callA-'];
     privateOf.B = [B.id, B.inbound_secret, B.api_key, tB1.id, tB1.api_key, tB2.id, tB2.api_key, epB1.id, epB1.secret, ...quarantine.filter((q) => q.call_id.startsWith('callB-')).map((q) => q.id), ...owned(B.id), ...runOf(runs[2]!), 'callB-'];
     // What tenant A1 must not see of its own partner: the partner's secrets, A2's things, and the
     // quarantined events that are never released to A1 (q-1/q-2 are released to A1 by the matrix).
@@ -319,6 +333,98 @@ describe('scope matrix: every documented route x 7 callers', () => {
 
   const covered = (route: string, coveredBy: string): RouteRow => ({ route, coveredBy });
 
+  /** A partner's sources: the partner key and the admin key only; another partner sees nothing (404). */
+  const SOURCE_OF_A = { admin: 200, pA: 200, pB: 404, tA1: 403, tB1: 403 };
+  const sourceCount = async () => Number((await db().selectFrom('sources').select((eb) => eb.fn.countAll<string>().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow()).n);
+  const sourceRow = async () => db().selectFrom('sources').select(['name', 'verification', 'mapping', 'deleted_at']).where('id', '=', ids.srcA).executeTakeFirstOrThrow();
+  const sourceSecretCount = async () => Number((await db().selectFrom('source_secrets').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const sourceRows = (): RouteRow[] => [
+    {
+      route: 'POST /v1/partners/{partner_id}/sources',
+      cases: () => [
+        {
+          label: 'create a source for A',
+          expect: { ...SOURCE_OF_A, admin: 201, pA: 201 },
+          request: (w) => ({ method: 'POST', path: `/v1/partners/${ids.pA}/sources`, body: { name: `by ${w}`, verification: { scheme: 'basic', username: 'u' } } }),
+          state: async () => [await sourceCount(), await sourceSecretCount()],
+          check: (_w, res) => expect(res.body.partner_id).toBe(ids.pA),
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/partners/{partner_id}/sources',
+      cases: () => [
+        {
+          label: "list A's sources",
+          expect: SOURCE_OF_A,
+          request: () => ({ method: 'GET', path: `/v1/partners/${ids.pA}/sources` }),
+          check: (_w, res) => expect(new Set(res.body.data.map((s: { partner_id: string }) => s.partner_id))).toEqual(new Set([ids.pA])),
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/partners/{partner_id}/sources/{source_id}',
+      cases: () => [
+        { label: "A's source", expect: SOURCE_OF_A, request: () => ({ method: 'GET', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}` }), check: (_w, res) => expect(res.body.id).toBe(ids.srcA) },
+        { label: "A's source under B's path", expect: { admin: 404, pA: 404, pB: 404, tA1: 403, tB1: 403 }, request: () => ({ method: 'GET', path: `/v1/partners/${ids.pB}/sources/${ids.srcA}` }) },
+      ],
+    },
+    {
+      route: 'PATCH /v1/partners/{partner_id}/sources/{source_id}',
+      cases: () => [
+        {
+          label: "rename A's source",
+          expect: SOURCE_OF_A,
+          request: (w) => ({ method: 'PATCH', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}`, body: { name: `renamed by ${w}`, mapping: { event: '/type', call_id: '/id' } } }),
+          state: sourceRow,
+          check: (w, res) => expect(res.body.name).toBe(`renamed by ${w}`),
+        },
+      ],
+    },
+    {
+      route: 'DELETE /v1/partners/{partner_id}/sources/{source_id}',
+      cases: () => {
+        const target = pool(() => ids.srcAdelete, ['admin', 'pA']);
+        return [
+          {
+            label: "delete A's source",
+            expect: { ...SOURCE_OF_A, admin: 204, pA: 204 },
+            request: (w) => ({ method: 'DELETE', path: `/v1/partners/${ids.pA}/sources/${target(w)}` }),
+            state: sourceCount,
+          },
+        ];
+      },
+    },
+    {
+      route: 'POST /v1/partners/{partner_id}/sources/{source_id}/rotate-secret',
+      cases: () => [
+        {
+          label: "rotate A's source secret",
+          expect: SOURCE_OF_A,
+          request: (w) => ({ method: 'POST', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}/rotate-secret`, body: { secret: `tok_rotated_by_${w}`, grace_period_seconds: 60 } }),
+          state: sourceSecretCount,
+          check: (w, res) => expect(res.body.secret).toBe(`tok_rotated_by_${w}`),
+        },
+      ],
+    },
+    {
+      route: 'POST /v1/partners/{partner_id}/sources/{source_id}/test',
+      cases: () => [
+        {
+          label: "dry run on A's source",
+          expect: SOURCE_OF_A,
+          // Stores nothing for anyone (sourcesIngest.test.ts checks that), so there is no state to compare.
+          request: () => ({ method: 'POST', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}/test`, body: { body: '{"type":"call.ended","id":"c1"}', headers: { authorization: `Bearer ${SOURCE_TOKEN_A}` } } }),
+          check: (_w, res) => expect(res.body).toMatchObject({ verified: true, outcome: 'accepted', event: { event: 'call.ended', call_id: 'c1' } }),
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/partners/{partner_id}/sources/{source_id}/receipts',
+      cases: () => [{ label: "A's source receipts", expect: SOURCE_OF_A, request: () => ({ method: 'GET', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}/receipts` }) }],
+    },
+  ];
+
   const ROUTES: RouteRow[] = [
     // Tenancy API: its own 8-caller matrix.
     ...[
@@ -347,6 +453,9 @@ describe('scope matrix: every documented route x 7 callers', () => {
     ].map((r) => covered(r, TENANCY_MATRIX)),
     // Signature-authenticated ingest and the public routes.
     ...['POST /v1/webhooks/{partner_id}', 'GET /v1/event-types', 'GET /metrics', 'GET /healthz', 'GET /readyz'].map((r) => covered(r, PUBLIC_MATRIX)),
+    // Ingest through a source: authenticated by the source's own scheme, not an API key.
+    covered('POST /v1/sources/{source_id}/events', 'test/integration/sourcesIngest.test.ts'),
+    ...sourceRows(),
 
     // Console sign-in exchanges a key or portal token in the body (no Authorization): its own tests.
     covered('POST /v1/console/sessions', 'test/integration/consoleSessions.test.ts'),

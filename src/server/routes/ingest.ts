@@ -54,7 +54,8 @@ function registerIngestOperation(config: Config): void {
 
 }
 
-export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutbox): void {
+/** Returns the stages, which sources share (one rate budget per partner, one write path). */
+export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutbox): IngestStages {
   registerIngestOperation(ctx.config);
   const stages = new IngestStages(ctx, outbox);
   router.post('/v1/webhooks/:partner_id', async (req: Request, res: Response) => {
@@ -74,4 +75,5 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
     // The relays (in the workers) start the workflow; the handler never waits on Temporal.
     if (!result.duplicate) outbox.committed();
   });
+  return stages;
 }

@@ -26,7 +26,7 @@ export interface IngestOutbox {
 }
 
 /** A request that passed every check: the event, read once, and what it is stored under. */
-interface AdmittedEvent {
+export interface AdmittedEvent {
   partnerId: string;
   event: InboundEvent;
   info: EventTypeInfo;
@@ -34,12 +34,23 @@ interface AdmittedEvent {
   workflowId: string;
   value: unknown;
   text: string;
+  /** The body as received, when it is not `text` (a source's mapped event: the partner's own format). */
+  receiptBody?: string;
+  /** The headers to keep, when a source drops more than the default (its own credential header). */
+  receiptHeaders?: Record<string, string>;
+}
+
+/** The names a valid event is stored and deduplicated under (the default route and sources alike). */
+export function admittedEvent(partnerId: string, event: InboundEvent, value: unknown, text: string): AdmittedEvent {
+  const callId = dedupeCallId(event);
+  const info = eventTypeInfo(event.event)!;
+  return { partnerId, event, info, callId, workflowId: eventWorkflowId(partnerId, callId, event.event), value, text };
 }
 
 /** Headers never stored with a receipt: credentials, not evidence. */
 const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
 
-function receiptHeaders(req: Request): Record<string, string> {
+export function receiptHeaders(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || DROPPED_HEADERS.has(k)) continue;
@@ -67,7 +78,8 @@ function labelled<T>(line: ReceiptLine, reason: string, check: () => T): T {
  * `POST /v1/webhooks/:partner_id` as the steps docs/ingest.md lists, in that order: the checks
  * that need no I/O, the body, the partner, its signature, its rate budget, the event, the load
  * gate, the commit. Each stage refuses with a typed `AppError`; what a stage learns goes on the
- * receipt's log line.
+ * receipt's log line. The rate budget, the load gate and the commit are also a source's
+ * (sourceIngestStages.ts): one token bucket per partner and one write path for both routes.
  */
 export class IngestStages {
   private readonly buckets: TokenBuckets;
@@ -136,7 +148,7 @@ export class IngestStages {
   }
 
   /** Per-partner token bucket: 429. After verification, so unsigned junk cannot spend a partner's budget. */
-  private spendRateBudget(partnerId: string): void {
+  spendRateBudget(partnerId: string): void {
     const wait = this.buckets.take(partnerId, Date.now());
     if (wait > 0) throw new RateLimitedError(wait);
   }
@@ -148,20 +160,18 @@ export class IngestStages {
   private readEvent(partnerId: string, body: Buffer): AdmittedEvent {
     const { text, value } = parseStrictJson(body);
     const event = parseOrThrow(InboundEventSchema, value, 'event');
-    const callId = dedupeCallId(event);
-    const info = eventTypeInfo(event.event)!;
-    return { partnerId, event, info, callId, workflowId: eventWorkflowId(partnerId, callId, event.event), value, text };
+    return admittedEvent(partnerId, event, value, text);
   }
 
   /** Under overload shed what can wait (503); terminal events (call.ended/failed) are always taken. */
-  private admitUnderLoad(info: EventTypeInfo): void {
+  admitUnderLoad(info: EventTypeInfo): void {
     if (!info.terminal && this.outbox.overloaded()) {
       throw new OverloadedError('ingest is shedding non-terminal events; retry later', 5);
     }
   }
 
   /** The commit: the event, its receipt and the outbox row in one statement; any failure is a 503. */
-  private async commit(req: Request, admitted: AdmittedEvent, line: ReceiptLine): Promise<PersistResult> {
+  async commit(req: Request, admitted: AdmittedEvent, line: ReceiptLine): Promise<PersistResult> {
     const { partnerId, event, info, callId, workflowId, value, text } = admitted;
     const persistStarted = performance.now();
     let result: PersistResult;
@@ -178,7 +188,7 @@ export class IngestStages {
         payloadJson: text,
         workflowId,
         source: 'partner',
-        receipt: { sourceIp: req.ip ?? null, headers: receiptHeaders(req), body: text },
+        receipt: { sourceIp: req.ip ?? null, headers: admitted.receiptHeaders ?? receiptHeaders(req), body: admitted.receiptBody ?? text },
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
