@@ -5,6 +5,7 @@ import * as m0005 from './migrations/0005_reconciliation';
 import * as m0007 from './migrations/0007_outbox_claims';
 import * as m0006 from './migrations/0006_retention';
 import * as m0008 from './migrations/0008_circuit_window';
+import * as m0010 from './migrations/0010_endpoint_delivery_options';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0006_retention': m0006,
   '0007_outbox_claims': m0007,
   '0008_circuit_window': m0008,
+  '0010_endpoint_delivery_options': m0010,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

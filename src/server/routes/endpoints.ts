@@ -9,14 +9,17 @@ import {
   EndpointListSchema,
   EndpointSchema,
   endpointToWire,
+  RotateEndpointSecretBody,
   RotatedEndpointSecretSchema,
   TestDeliverySchema,
   UpdateEndpointBody,
 } from '../../tenancy/endpointSchemas';
-import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint } from '../../tenancy/endpoints';
-import { rotateSigningSecret } from '../../tenancy/secrets';
+import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint, updateSignatureScheme } from '../../tenancy/endpoints';
+import { activePublicKeys, activePublicKeysOf, rotateSigningSecret } from '../../tenancy/secrets';
+import type { EndpointAuthInput } from '../../tenancy/endpointAuthSchemas';
 import { sendTestEvent } from '../../tenancy/testDelivery';
-import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
+import { listQuery, page } from '../../tenancy/wireCommon';
+import { FilterTestBody, FilterTestResultSchema, testFilter } from '../../filters/filterTest';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { TenantPath } from './tenants';
@@ -24,6 +27,11 @@ import { TenantPath } from './tenants';
 const TAG = 'Endpoints';
 const BASE = '/v1/tenants/:tenant_id/endpoints';
 const EndpointPath = TenantPath.extend({ endpoint_id: EndpointId });
+
+/** An OAuth2 token URL is somewhere Switchboard will POST to: the same address rules as the endpoint URL. */
+function assertAuthUrl(auth: EndpointAuthInput | null | undefined, allowPrivateNetwork: boolean): void {
+  if (auth?.type === 'oauth2_client_credentials') assertDestinationUrl('auth.token_url', auth.token_url, allowPrivateNetwork);
+}
 
 /** A tenant's delivery endpoints: managed by its partner or the tenant itself. */
 // eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
@@ -46,9 +54,10 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, body }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
+      assertAuthUrl(body.auth, config.allowPrivateNetwork);
       const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
       const endpoint = await getEndpoint(db, tenant.id, id);
-      return { status: 201, body: { ...endpointToWire(endpoint), secret } };
+      return { status: 201, body: { ...endpointToWire(endpoint, await activePublicKeys(db, id)), ...(secret ? { secret } : {}) } };
     },
   );
 
@@ -68,7 +77,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, query }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const p = page(await listEndpoints(db, tenant.id, query), query.limit);
-      return { status: 200, body: { data: p.data.map(endpointToWire), next_after: p.next_after } };
+      const keys = await activePublicKeysOf(db, p.data.filter((e) => e.signature_scheme === 'v1a').map((e) => e.id));
+      return { status: 200, body: { data: p.data.map((e) => endpointToWire(e, keys.get(e.id))), next_after: p.next_after } };
     },
   );
 
@@ -86,7 +96,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, params.endpoint_id)) };
+      const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
+      return { status: 200, body: endpointToWire(endpoint, await activePublicKeys(db, endpoint.id)) };
     },
   );
 
@@ -97,7 +108,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       method: 'patch',
       path: `${BASE}/:endpoint_id`,
       params: EndpointPath,
-      summary: 'Update url, event_types, enabled, description or limits (enabling also closes the circuit)',
+      summary: 'Update url, event_types, enabled, description, limits, headers, auth, filter or retry schedule (enabling also closes the circuit; headers/auth/filter null clears)',
       tag: TAG,
       auth: 'partner_or_tenant',
       body: UpdateEndpointBody,
@@ -106,7 +117,9 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, body }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
-      return { status: 200, body: endpointToWire(await updateEndpoint(db, tenant.id, params.endpoint_id, body)) };
+      assertAuthUrl(body.auth, config.allowPrivateNetwork);
+      const endpoint = await updateEndpoint(db, secretBox, tenant.id, params.endpoint_id, body);
+      return { status: 200, body: endpointToWire(endpoint, await activePublicKeys(db, endpoint.id)) };
     },
   );
 
@@ -136,18 +149,28 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       method: 'post',
       path: `${BASE}/:endpoint_id/rotate-secret`,
       params: EndpointPath,
-      summary: 'Rotate the signing secret; deliveries carry signatures with both for the grace period (default 24 h)',
+      summary: 'Rotate the signing secret or key (optionally switching v1/v1a); deliveries carry signatures with both for the grace period (default 24 h)',
       tag: TAG,
       auth: 'partner_or_tenant',
-      body: GraceBody,
+      body: RotateEndpointSecretBody,
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
     },
     async ({ params, principal, body }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
-      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
-      return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
+      const scheme = body.signature_scheme ?? endpoint.signature_scheme;
+      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs, scheme);
+      if (scheme !== endpoint.signature_scheme) await updateSignatureScheme(db, endpoint.id, scheme);
+      return {
+        status: 200,
+        body: {
+          ...(r.secret ? { secret: r.secret } : {}),
+          ...(r.publicKey ? { public_key: r.publicKey } : {}),
+          signature_scheme: scheme,
+          previous_secret_expires_at: r.previousExpiresAt.toISOString(),
+        },
+      };
     },
   );
 
@@ -171,6 +194,25 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       if (!endpoint.enabled) throw new ConflictError('endpoint is disabled; enable it (PATCH enabled=true) before testing');
       return { status: 202, body: await sendTestEvent(db, ctx.temporal, config, endpoint) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/tenants/:tenant_id/filters/test',
+      params: TenantPath,
+      summary: 'Test a payload filter against a sample event or a stored event of this tenant (the same evaluation as delivery planning)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: FilterTestBody,
+      responses: { 200: { description: 'Whether the filter matches, and the document it was evaluated against', schema: FilterTestResultSchema } },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      return { status: 200, body: await testFilter(db, tenant.id, body) };
     },
   );
 }
