@@ -32,6 +32,15 @@ const COMPARISON_SYMBOL: Record<(typeof COMPARISON_OPERATORS)[number], string> =
   $lte: '<=',
 };
 
+/**
+ * An upper bound on a compiled path's length, from the limits alone: every condition is one
+ * field path (at most maxDepth quoted keys, each escaped at worst 6 characters per character)
+ * and one literal (likewise), plus operators and parentheses. Planning's work per endpoint is
+ * linear in it.
+ */
+export const MAX_COMPILED_LENGTH =
+  FILTER_LIMITS.maxConditions * (1 + FILTER_LIMITS.maxDepth * (FILTER_LIMITS.maxKeyLength * 6 + 3) + FILTER_LIMITS.maxStringLength * 6 + 2 + 32);
+
 /** null (or `{}`) means "no filter". Throws InvalidFilterError naming the offending place. */
 export function compileFilter(filter: PayloadFilter | null | undefined): string | null {
   if (filter === null || filter === undefined) return null;
@@ -78,9 +87,11 @@ function compileLogical(op: '$or' | '$and', value: unknown, path: string[], dept
 
 function compileOperator(op: string, value: unknown, path: string[], depth: number, budget: Budget, at: string): string {
   if (op in COMPARISON_SYMBOL) {
+    if (op !== '$eq' && op !== '$neq' && typeof value !== 'number' && typeof value !== 'string') {
+      throw new InvalidFilterError(at, `${op} compares numbers or strings`);
+    }
     const v = scalar(value, at);
     if (op === '$neq') return `!(${comparison('==', path, v, budget, at)})`;
-    if (op !== '$eq' && (typeof v === 'boolean' || v === null)) throw new InvalidFilterError(at, `${op} compares numbers or strings`);
     return comparison(COMPARISON_SYMBOL[op as keyof typeof COMPARISON_SYMBOL], path, v, budget, at);
   }
   if (op === '$in' || op === '$nin') {
