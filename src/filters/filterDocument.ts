@@ -20,3 +20,15 @@ export function filterDocumentSql(alias: string, tenantId: RawBuilder<unknown> |
 export function filterMatchesSql(document: RawBuilder<unknown>, path: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`coalesce(jsonb_path_match(${document}, ${path}, '{}'::jsonb, true), false)`;
 }
+
+/**
+ * The planning clause: an endpoint (`ep`, with `payload_filter_path`) passes if it has no filter
+ * or its filter matches the event. CASE, not OR: CASE evaluates its branches in order, and the
+ * document is a scalar subquery inside the `else`, so an endpoint without a filter never builds
+ * it (checked by test/integration/deliveryOptions.test.ts). Shared by stampAndPlan and planDeliveries.
+ */
+export function endpointFilterPasses(endpointAlias: string, eventId: string, tenantId: string): RawBuilder<boolean> {
+  const path = sql`${sql.ref(endpointAlias)}.payload_filter_path`;
+  const document = sql`(select ${filterDocumentSql('fe', sql`${tenantId}::text`)} from events fe where fe.id = ${eventId})`;
+  return sql<boolean>`(case when ${path} is null then true else ${filterMatchesSql(document, path)} end)`;
+}

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, createPublicKey, verify } from 'node:crypto';
+import { sql } from 'kysely';
+import { endpointFilterPasses } from '../../src/filters/filterDocument';
 import { secretKeyBytes } from '../../src/signing/webhookSecret';
 import { seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver';
@@ -304,5 +306,31 @@ describe('delivery options: auth and headers, v1a signatures, payload filters, 4
     expect(gaps[0]).toBeGreaterThanOrEqual(800);
     expect(gaps[1]).toBeGreaterThanOrEqual(1_600);
     expect(gaps[2]).toBeGreaterThanOrEqual(1_600);
+  });
+
+  it('without a filter, planning never builds the event document (the cost of the no-options path is unchanged)', async () => {
+    const tenant = await seedTenant(stack, partner.id, 'Plan cost');
+    const r = await receiver();
+    await createEndpoint(tenant.id, { url: r.url });
+    const ack = await sendEvent(stack, partner, { call_id: uniqueCallId('cost'), tenant_id: tenant.id });
+    expect(await settle(stack, ack.workflow_id)).toMatchObject({ status: 'delivered' });
+    // Planning's own filter clause (shared with stampAndPlan): how often did the document subquery run?
+    const documentRuns = async () => {
+      const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (analyze, format json)
+        select ep.id from endpoints ep where ep.tenant_id = ${tenant.id} and ${endpointFilterPasses('ep', ack.event_id, tenant.id)}`.execute(stack.core.database.db);
+      const subplans: Array<{ loops: number }> = [];
+      const walk = (node: Record<string, unknown>) => {
+        if (typeof node['Parent Relationship'] === 'string' && /SubPlan|InitPlan/.test(node['Parent Relationship'] as string)) subplans.push({ loops: node['Actual Loops'] as number });
+        for (const child of (node['Plans'] as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+      };
+      walk((rows[0]!['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
+      return subplans;
+    };
+    const unfiltered = await documentRuns();
+    expect(unfiltered.length).toBeGreaterThan(0);
+    expect(unfiltered.every((p) => p.loops === 0)).toBe(true);
+    // With a filter the same clause does build it: the measurement can tell the two apart.
+    await createEndpoint(tenant.id, { url: r.url, filter: { type: 'call.ended' } });
+    expect((await documentRuns()).some((p) => p.loops > 0)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import type { DeliveryStatus } from '../../domain/statuses';
 import type { Database } from '../schema';
 import type { DeliveryAttemptRow } from './loadDeliveryAttempt';
 import type { RouteKind } from '../../domain/statuses';
-import { filterDocumentSql, filterMatchesSql } from '../../filters/filterDocument';
+import { endpointFilterPasses } from '../../filters/filterDocument';
 
 /** A route learned from a resolved event, so the next event of the same call resolves directly. */
 export interface LearnedRoute {
@@ -72,9 +72,7 @@ export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPla
       from endpoints ep
       where ep.tenant_id = ${p.tenantId} and ep.enabled and ep.deleted_at is null
         and (ep.event_types is null or ${p.eventType} = any(ep.event_types))
-        -- CASE, not OR: without a filter the event document is never built (its subquery is lazy).
-        and case when ep.payload_filter_path is null then true
-          else ${filterMatchesSql(sql`(select ${filterDocumentSql('fe', sql`${p.tenantId}::text`)} from events fe where fe.id = ${p.eventId})`, sql`ep.payload_filter_path`)} end
+        and ${endpointFilterPasses('ep', p.eventId, p.tenantId)}
         and exists (select 1 from stamped)
     ),
     ins as (
