@@ -43,7 +43,16 @@ export async function testFilter(
     ? sql`(select ${filterDocumentSql('fe', tenantId)} from events fe where fe.id = ${body.event_id} and fe.tenant_id = ${tenantId})`
     : sql`${JSON.stringify(body.event)}::jsonb`;
   const matches = path === null ? sql<boolean>`true` : filterMatchesSql(document, sql`${path}::jsonpath`);
-  const { rows } = await sql<{ document: Record<string, unknown> | null; matches: boolean }>`select ${document} as document, ${matches} as matches`.execute(db);
+  let rows: Array<{ document: Record<string, unknown> | null; matches: boolean }>;
+  try {
+    ({ rows } = await sql<{ document: Record<string, unknown> | null; matches: boolean }>`select ${document} as document, ${matches} as matches`.execute(db));
+  } catch (err) {
+    // Data exceptions (class 22): JSON Postgres cannot hold, e.g. a NUL or an unpaired surrogate in the sample event.
+    if (String((err as { code?: unknown }).code ?? '').startsWith('22')) {
+      throw new ValidationError('event is not JSON Postgres can evaluate (a NUL character or an unpaired surrogate?)', [{ field: 'event', message: 'unsupported JSON text' }]);
+    }
+    throw err;
+  }
   const row = rows[0]!;
   if (row.document === null) throw new NotFoundError('event');
   return { matches: row.matches, document: row.document };

@@ -260,6 +260,7 @@ describe('delivery options: auth and headers, v1a signatures, payload filters, 4
     expect((await test({ filter: { $or: [{ type: 'call.started' }, { data: { tags: 'vip' } }] }, event: { type: 'call.ended', data: { tags: ['x', 'vip'] } } })).body.matches).toBe(true);
     expect((await test({ filter: f })).status).toBe(422);
     expect((await test({ filter: { data: { $bogus: 1 } }, event: {} })).status).toBe(422);
+    expect((await test({ filter: f, event: { data: { s: 'nul \u0000 inside' } } })).status).toBe(422);
     // Another tenant's event is not found, not evaluated.
     const other = await seedTenant(stack, partner.id, 'Other');
     expect((await api(stack, 'POST', `/v1/tenants/${other.id}/filters/test`, stack.adminKey, { filter: f, event_id: longCall.event_id })).status).toBe(404);
