@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request, type Agent } from 'undici';
-import { assertLiteralHostAllowed } from '../net/webhookHttpClient';
-import { USER_AGENT } from '../net/webhookHttpClient';
+import { assertLiteralHostAllowed, USER_AGENT } from '../net/webhookHttpClient';
 
 /**
  * OAuth2 client-credentials tokens for endpoints that ask for them (RFC 6749 §4.4), one cache per
@@ -56,13 +55,13 @@ export class OAuth2TokenCache {
     if (cached && cached.expiresAtMs > Date.now()) return cached.token;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const fetching = this.fetchToken(creds).then(
-      (t) => {
+    const fetching = this.fetchToken(creds)
+      .then((t) => {
         if (this.tokens.size >= MAX_CACHED) this.tokens.clear();
         this.tokens.set(key, t);
         return t.token;
-      },
-    ).finally(() => this.inFlight.delete(key));
+      })
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, fetching);
     return fetching;
   }
