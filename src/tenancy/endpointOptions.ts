@@ -29,13 +29,14 @@ export interface DeliveryOptionColumns {
 /**
  * Validates and turns the options into columns: the filter compiled (and parsed by Postgres, so a
  * path the database would refuse is a 422 here, not a failed write), headers and auth sealed
- * together (a PATCH of one keeps the other), and an explicit retry schedule fixing max_attempts.
+ * together (a PATCH of one keeps the other), and an explicit retry schedule setting max_attempts
+ * unless the body sets it too.
  */
 export async function deliveryOptionColumns(
   db: Kysely<Database>,
   box: SecretBox,
   input: DeliveryOptionsInput,
-  current?: Pick<Endpoint, 'delivery_auth_sealed' | 'retry_schedule_seconds'>,
+  current?: Pick<Endpoint, 'delivery_auth_sealed'>,
 ): Promise<DeliveryOptionColumns> {
   const columns: DeliveryOptionColumns = {};
   if (input.filter !== undefined) Object.assign(columns, await filterColumns(db, input.filter));
@@ -45,7 +46,7 @@ export async function deliveryOptionColumns(
     columns.delivery_auth_sealed = sealed;
     columns.delivery_auth_summary = summary ? JSON.stringify(summary) : null;
   }
-  Object.assign(columns, retryColumns(input, current?.retry_schedule_seconds ?? null));
+  Object.assign(columns, retryColumns(input));
   return columns;
 }
 
@@ -71,15 +72,11 @@ async function assertPathParses(db: Kysely<Database>, path: string): Promise<voi
   }
 }
 
-function retryColumns(input: DeliveryOptionsInput, storedSchedule: number[] | null): DeliveryOptionColumns {
-  const schedule = input.retry_schedule_seconds === undefined ? storedSchedule : input.retry_schedule_seconds;
-  if (schedule && input.max_attempts !== undefined && input.max_attempts !== null && input.max_attempts !== schedule.length + 1) {
-    throw new ValidationError(
-      `max_attempts ${input.max_attempts} contradicts retry_schedule_seconds (${schedule.length} delays = ${schedule.length + 1} attempts); send one of them`,
-      [{ field: 'max_attempts', message: 'must equal retry_schedule_seconds.length + 1 or be omitted' }],
-    );
-  }
+function retryColumns(input: DeliveryOptionsInput): DeliveryOptionColumns {
   if (input.retry_schedule_seconds === undefined) return {};
   if (input.retry_schedule_seconds === null) return { retry_schedule_seconds: null };
-  return { retry_schedule_seconds: input.retry_schedule_seconds, max_attempts: input.retry_schedule_seconds.length + 1 };
+  // A schedule alone sets the budget (one attempt per delay, plus the first); with max_attempts
+  // in the same body both are kept: fewer attempts stop early, more repeat the last delay.
+  const maxAttempts = input.max_attempts === undefined ? { max_attempts: input.retry_schedule_seconds.length + 1 } : {};
+  return { retry_schedule_seconds: input.retry_schedule_seconds, ...maxAttempts };
 }

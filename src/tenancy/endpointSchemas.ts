@@ -26,7 +26,7 @@ const RetrySchedule = z
   .min(1)
   .max(49)
   .meta({
-    description: 'Seconds to wait before attempts 2, 3, … (Svix-style explicit schedule, jittered ±20 %); sets max_attempts to its length + 1. Absent or null = the server schedule',
+    description: 'Seconds to wait before attempts 2, 3, … (Svix-style explicit schedule, jittered ±20 %). Sets max_attempts to its length + 1 unless max_attempts is sent too (then fewer attempts stop early, more repeat the last delay). Absent or null = the server schedule',
     example: [5, 300, 1800, 7200, 18000, 36000, 36000],
   });
 const DeliveryOptionFields = {

@@ -125,7 +125,6 @@ describe('delivery options: auth and headers, v1a signatures, payload filters, 4
       { auth: { type: 'oauth2_client_credentials', token_url: 'ftp://x', client_id: 'c', client_secret: 's' } },
       { filter: { data: { duration_seconds: { $regex: '.*' } } } },
       { filter: { $gte: 3 } },
-      { retry_schedule_seconds: [5, 10], max_attempts: 7 },
       { retry_schedule_seconds: [0] },
     ];
     for (const extra of refused) {
@@ -307,6 +306,9 @@ describe('delivery options: auth and headers, v1a signatures, payload filters, 4
     expect(gaps[0]).toBeGreaterThanOrEqual(800);
     expect(gaps[1]).toBeGreaterThanOrEqual(1_600);
     expect(gaps[2]).toBeGreaterThanOrEqual(1_600);
+    // A schedule and max_attempts in one body: both kept (past the schedule the last delay repeats).
+    const both = await api<CreatedEndpoint>(stack, 'PATCH', `/v1/tenants/${tenant.id}/endpoints/${ep.id}`, stack.adminKey, { retry_schedule_seconds: [1], max_attempts: 3 });
+    expect([both.status, both.body.max_attempts, both.body.retry_schedule_seconds]).toEqual([200, 3, [1]]);
   });
 
   it('without a filter, planning never builds the event document (the cost of the no-options path is unchanged)', async () => {
