@@ -6,6 +6,10 @@ import { loadDeliveryAttempt, type DeliveryAttemptRow } from '../src/db/statemen
 import { recordAttempt } from '../src/db/statements/recordAttempt';
 import { classifyAttempt, statusClass, type AttemptOutcome, type SendReply } from '../src/domain/attemptOutcome';
 import { buildEnvelope } from '../src/domain/deliveryEnvelope';
+import { retryDelays } from '../src/domain/retrySchedule';
+import { nextRetryDelayMs } from '../src/domain/retryJitter';
+import { staticAuthHeaders, unsealDeliveryAuth } from '../src/delivery/deliveryAuth';
+import { OAuth2TokenCache, type ClientCredentials } from '../src/delivery/oauth2Tokens';
 import { describeSendError, sendWebhook, USER_AGENT } from '../src/net/webhookHttpClient';
 import { signDelivery } from '../src/signing/signDelivery';
 import { recordOperationalEvent } from '../src/operational/recordOperationalEvent';
@@ -31,7 +35,14 @@ export type InlineDeliverResult = DeliverResult | { outcome: 'deferred' };
  */
 export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
   const { config, metrics } = deps;
-  const attemptDeps: AttemptDeps = { ...deps, agent, gates: endpointGate(deps) };
+  const attemptDeps: AttemptDeps = {
+    ...deps,
+    agent,
+    gates: endpointGate(deps),
+    tokens: new OAuth2TokenCache(agent, config.allowPrivateNetwork, config.delivery.timeoutMs),
+    // The global schedule as a list (delays before attempts 2..50), indexed like an endpoint's own.
+    defaultDelaysMs: retryDelays({ ...config.delivery, maxAttempts: 50 }),
+  };
   /** Inline first attempts running in this process (see deliverWebhookInline). */
   let inlineInFlight = 0;
   return {
@@ -46,11 +57,14 @@ export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
       const gate = await passGates(attemptDeps, delivery);
       if (gate.outcome === 'wait') return gate;
       const request = await sign(attemptDeps, delivery, opts.sealedSecrets);
-      const sent = await send(attemptDeps, delivery.url, request);
+      const sent = await send(attemptDeps, delivery, request);
       const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
       const { settled } = await record(attemptDeps, delivery, sent, outcome, gate.probe, opts.settleEventId);
       return { ...report(attemptDeps, delivery, sent, outcome), settled };
     },
+
+    /** The worker's OAuth2 token cache (tests read how often it fetched). */
+    tokens: attemptDeps.tokens,
 
     /**
      * Runs `inline` if this worker is under DELIVERY_INLINE_ATTEMPTS inline first attempts, else
@@ -125,6 +139,8 @@ export function deliverWebhookActivities(deps: ActivityDeps, attempts: DeliveryA
 interface AttemptDeps extends ActivityDeps {
   agent: Agent;
   gates: ReturnType<typeof endpointGate>;
+  tokens: OAuth2TokenCache;
+  defaultDelaysMs: number[];
 }
 
 type Wait = Extract<DeliverResult, { outcome: 'wait' }>;
@@ -132,6 +148,8 @@ type Wait = Extract<DeliverResult, { outcome: 'wait' }>;
 interface SignedRequest {
   headers: Record<string, string>;
   body: string;
+  /** The endpoint wants an OAuth2 bearer token, fetched (or reused) at send time. */
+  oauth2?: { cacheKey: string; credentials: ClientCredentials };
 }
 
 interface SentAttempt {
@@ -184,30 +202,57 @@ async function passGates({ db, gates }: AttemptDeps, d: DeliveryAttemptRow): Pro
 
 /**
  * sign: the envelope, signed with every active secret of the endpoint (rotation overlap), read
- * now unless they came sealed with the delivery.
+ * now unless they came sealed with the delivery; then the endpoint's custom headers and auth
+ * (unsealed here, never logged). Switchboard's own headers come last: the names a tenant may not
+ * set were refused on write, and this order keeps that true even for a row written otherwise.
  */
 async function sign({ db, secretBox }: AttemptDeps, d: DeliveryAttemptRow, sealed?: string[]): Promise<SignedRequest> {
   const body = JSON.stringify(buildEnvelope({ ...d, id: d.event_id, tenant_id: d.tenant_id }));
   const secrets = sealed ? sealed.map((s) => secretBox.decrypt(s)) : await activeSecrets(db, secretBox, 'endpoint', d.endpoint_id);
   const timestamp = Math.floor(Date.now() / 1000);
+  const options = unsealDeliveryAuth(secretBox, d.delivery_auth_sealed);
+  const custom = Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k.toLowerCase(), v]));
   return {
-    headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signDelivery(secrets, d.event_id, timestamp, body) },
+    headers: {
+      ...custom,
+      ...staticAuthHeaders(options.auth),
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...signDelivery(secrets, d.event_id, timestamp, body),
+    },
     body,
+    oauth2:
+      options.auth?.type === 'oauth2_client_credentials'
+        ? { cacheKey: OAuth2TokenCache.keyFor(d.endpoint_id, d.delivery_auth_sealed!), credentials: options.auth }
+        : undefined,
   };
 }
 
-/** send: one POST. Whatever happens (answer, network error, timeout, refusal) is a reply to classify. */
-async function send({ agent, config }: AttemptDeps, url: string, request: SignedRequest): Promise<SentAttempt> {
+/**
+ * send: one POST (with an OAuth2 endpoint: its token first, and after a 401 one fresh token and
+ * one more POST, as the same attempt). Whatever happens (answer, network error, timeout, refusal,
+ * a failed token request) is a reply to classify.
+ */
+async function send(deps: AttemptDeps, d: DeliveryAttemptRow, request: SignedRequest): Promise<SentAttempt> {
   const startedAt = new Date();
   const t0 = performance.now();
   let reply: SendReply;
   try {
-    const res = await sendWebhook(agent, url, request.headers, request.body, config.delivery.timeoutMs);
-    reply = { kind: 'answered', status: res.status, retryAfter: res.retryAfter, bodyPreview: res.bodyPreview, answeredAtMs: Date.now() };
+    reply = await postOnce(deps, d.url, request);
+    if (request.oauth2 && reply.kind === 'answered' && reply.status === 401) {
+      deps.tokens.invalidate(request.oauth2.cacheKey, request.headers['authorization']!.slice('Bearer '.length));
+      reply = await postOnce(deps, d.url, request);
+    }
   } catch (err) {
     reply = { kind: 'unanswered', error: describeSendError(err) };
   }
   return { startedAt, durationMs: Math.round(performance.now() - t0), reply };
+}
+
+async function postOnce({ agent, config, tokens }: AttemptDeps, url: string, request: SignedRequest): Promise<SendReply> {
+  if (request.oauth2) request.headers['authorization'] = `Bearer ${await tokens.token(request.oauth2.cacheKey, request.oauth2.credentials)}`;
+  const res = await sendWebhook(agent, url, request.headers, request.body, config.delivery.timeoutMs);
+  return { kind: 'answered', status: res.status, retryAfter: res.retryAfter, bodyPreview: res.bodyPreview, answeredAtMs: Date.now() };
 }
 
 /**
@@ -240,13 +285,15 @@ async function record(
   });
   // Only "the endpoint is unwell" (a retry) counts towards the circuit: a 400 is a healthy
   // endpoint rejecting one payload, and opening the circuit for it would delay everyone else.
+  // 410 Gone: the receiver says it wants no more (Standard Webhooks: disable the endpoint).
+  if (outcome.statusCode === 410) await gates.disableGone(d.endpoint_id);
   if (outcome.verdict === 'retry') await gates.recordFailure(d.endpoint_id, probe);
   else if (outcome.verdict === 'permanent' && probe) await gates.closeAfterProbe(d.endpoint_id);
   return recorded;
 }
 
 /** report: log the attempt, then return the delivery or raise the failure the outcome names. */
-function report({ logger }: AttemptDeps, d: DeliveryAttemptRow, sent: SentAttempt, outcome: AttemptOutcome): DeliverResult {
+function report({ logger, defaultDelaysMs }: AttemptDeps, d: DeliveryAttemptRow, sent: SentAttempt, outcome: AttemptOutcome): DeliverResult {
   const attemptNumber = d.attempt_count + 1;
   const log = {
     delivery_id: d.id,
@@ -264,8 +311,15 @@ function report({ logger }: AttemptDeps, d: DeliveryAttemptRow, sent: SentAttemp
     return { outcome: 'delivered', attempt: attemptNumber, statusCode: outcome.statusCode };
   }
   logger.warn({ ...log, outcome: 'attempt_failed', error: outcome.error }, 'delivery attempt failed');
-  // retry_after_ms reaches the workflow: failure details survive conversion, nextRetryDelay does not.
-  const detail = { attempt: attemptNumber, status_code: outcome.statusCode, error: outcome.error, retry_after_ms: outcome.retryAfterMs ?? null };
-  if (outcome.verdict === 'permanent') throw permanentFailure(outcome.failureType, outcome.message, detail);
-  throw retryableFailure(outcome.failureType, outcome.message, detail, outcome.retryAfterMs);
+  if (outcome.verdict === 'permanent') {
+    throw permanentFailure(outcome.failureType, outcome.message, { attempt: attemptNumber, status_code: outcome.statusCode, error: outcome.error, retry_after_ms: null });
+  }
+  // The next delay: the receiver's Retry-After as it asked, else the endpoint's schedule (or the
+  // global one) with deterministic jitter. It reaches the workflow twice: as nextRetryDelay for
+  // the retry policy, and as retry_after_ms in the details (failure details survive conversion,
+  // nextRetryDelay does not) for the event workflow's hand-over sleep.
+  const delaysMs = d.retry_schedule_seconds ? d.retry_schedule_seconds.map((s) => s * 1000) : defaultDelaysMs;
+  const nextDelayMs = outcome.retryAfterMs ?? nextRetryDelayMs(delaysMs, attemptNumber - d.retry_attempt_base, d.id);
+  const detail = { attempt: attemptNumber, status_code: outcome.statusCode, error: outcome.error, retry_after_ms: nextDelayMs ?? null };
+  throw retryableFailure(outcome.failureType, outcome.message, detail, nextDelayMs);
 }

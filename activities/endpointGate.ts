@@ -106,5 +106,26 @@ export function endpointGate({ db, config, logger }: ActivityDeps) {
     return row.sent <= limit ? 0 : (window + 1) * 1000 - now + Math.floor(Math.random() * 200);
   }
 
-  return { passGate, recordFailure, closeAfterProbe, rateGate };
+  /**
+   * The receiver answered 410 Gone: it wants no more deliveries (Standard Webhooks: disable the
+   * endpoint). Disabled with the reason and an `endpoint.disabled` operational event in ONE
+   * statement, once: a second 410 (another delivery in flight) finds it disabled and writes nothing.
+   * Its other pending deliveries then dead-letter at their gate ("endpoint is disabled").
+   */
+  async function disableGone(endpointId: string): Promise<void> {
+    const reason = 'receiver answered 410 Gone';
+    const { rows } = await sql<{ id: string }>`
+      with disabled as (
+        update endpoints set enabled = false, disabled_reason = ${reason}, updated_at = now()
+        where id = ${endpointId} and enabled and deleted_at is null
+        returning id, partner_id, tenant_id
+      )
+      insert into operational_events (partner_id, tenant_id, type, detail)
+      select partner_id, tenant_id, 'endpoint.disabled', jsonb_build_object('endpoint_id', id, 'reason', 'gone', 'status_code', 410)
+      from disabled
+      returning id`.execute(db);
+    if (rows.length > 0) logger.warn({ endpoint_id: endpointId, outcome: 'endpoint_disabled', reason: 'gone' }, 'endpoint disabled: the receiver answered 410 Gone');
+  }
+
+  return { passGate, recordFailure, closeAfterProbe, rateGate, disableGone };
 }

@@ -4,6 +4,7 @@ import { destinationLabel } from '../src/domain/destination';
 import { endpointWorkflowId } from '../src/domain/workflowIds';
 import type { Database } from '../src/db/schema';
 import { planDeliveriesStatement } from '../src/db/statements/planDeliveries';
+import { endpointFilterPasses } from '../src/filters/filterDocument';
 import type { ActivityDeps } from './deps';
 
 export interface PlannedDelivery {
@@ -42,6 +43,7 @@ export async function planDeliveries(db: Kysely<Database>, input: PlanDeliveries
     .where('enabled', '=', true)
     .where('deleted_at', 'is', null)
     .where((eb) => eb.or([eb('event_types', 'is', null), eb(sql.val(input.eventType), '=', sql<string>`any(event_types)`)]))
+    .where(endpointFilterPasses('endpoints', input.eventId, input.tenantId))
     .execute();
   const rows = await planDeliveriesStatement(db, {
     eventId: input.eventId,

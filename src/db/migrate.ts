@@ -6,6 +6,7 @@ import * as m0007 from './migrations/0007_outbox_claims';
 import * as m0006 from './migrations/0006_retention';
 import * as m0008 from './migrations/0008_circuit_window';
 import * as m0009 from './migrations/0009_sources';
+import * as m0010 from './migrations/0010_endpoint_delivery_options';
 import * as m0011 from './migrations/0011_operator_signals';
 import * as m0012 from './migrations/0012_console_sessions';
 
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_outbox_claims': m0007,
   '0008_circuit_window': m0008,
   '0009_sources': m0009,
+  '0010_endpoint_delivery_options': m0010,
   '0011_operator_signals': m0011,
   '0012_console_sessions': m0012,
 };

@@ -6,6 +6,8 @@ import type { ApiKeyScope, CircuitState, DeliveryStatus, EventStatus, Quarantine
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+/** A nullable JSON column with a default (optional on insert). */
+type OptionalJson<T> = ColumnType<T | null, string | T | null | undefined, string | T | null>;
 
 export interface PartnersTable {
   id: string;
@@ -22,6 +24,8 @@ export interface SigningSecretsTable {
   secret_ciphertext: string;
   created_at: Timestamp;
   expires_at: NullableTimestamp;
+  /** whpk_… of an Ed25519 (v1a) key; null for an HMAC secret. */
+  public_key: Generated<string | null>;
 }
 
 export interface TenantsTable {
@@ -72,6 +76,16 @@ export interface EndpointsTable {
   circuit_window_failures: Generated<number>;
   circuit_probes: Generated<number>;
   disabled_reason: string | null;
+  /** Standard Webhooks signature: `v1` (HMAC-SHA256) or `v1a` (Ed25519). */
+  signature_scheme: Generated<'v1' | 'v1a'>;
+  /** Custom headers and receiver auth, sealed (src/delivery/deliveryAuth.ts). */
+  delivery_auth_sealed: Generated<string | null>;
+  /** What of delivery_auth_sealed may be shown: header names, auth kind, token URL. */
+  delivery_auth_summary: OptionalJson<Record<string, unknown>>;
+  payload_filter: OptionalJson<Record<string, unknown>>;
+  /** payload_filter compiled to a SQL/JSON path (src/filters/compileFilter.ts). */
+  payload_filter_path: Generated<string | null>;
+  retry_schedule_seconds: Generated<number[] | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;
@@ -146,6 +160,8 @@ export interface DeliveriesTable {
   last_response_body: string | null;
   dead_letter_reason: string | null;
   redrive_count: Generated<number>;
+  /** attempt_count when the current attempt budget began (0, or at the last redrive). */
+  retry_attempt_base: Generated<number>;
   workflow_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -26,7 +26,8 @@ export async function redriveDelivery(deps: OperatorServices, deliveryId: string
   const claimed = await db.transaction().execute(async (trx) => {
     let q = trx
       .updateTable('deliveries')
-      .set({ status: 'pending', redrive_count: sql`redrive_count + 1`, dead_letter_reason: null, updated_at: sql`now()` })
+      // A redrive is a fresh attempt budget: its retry schedule starts again from this attempt.
+      .set({ status: 'pending', redrive_count: sql`redrive_count + 1`, retry_attempt_base: sql`attempt_count`, dead_letter_reason: null, updated_at: sql`now()` })
       .where('id', '=', deliveryId)
       .where('status', '=', 'dead_lettered');
     if (scope.partnerId) q = q.where('partner_id', '=', scope.partnerId);

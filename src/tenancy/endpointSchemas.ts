@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Endpoint } from '../db/schema';
 import { EVENT_TYPES } from '../domain/eventTypes';
-import { HttpUrl, iso, PageMeta, Text, Timestamp } from './wireCommon';
+import { PayloadFilterSchema } from '../filters/filterSchema';
+import { CustomHeaders, EndpointAuthInput, EndpointAuthSummary } from './endpointAuthSchemas';
+import { GraceBody, HttpUrl, iso, PageMeta, Text, Timestamp } from './wireCommon';
 
 /** Every entry must be in the catalog (an enum in the document); the 422 names the unknown type. */
 const EventType = z.enum(EVENT_TYPES.map((e) => e.type) as [string, ...string[]], {
@@ -15,6 +17,24 @@ const Url = HttpUrl.meta({
 const Description = Text().max(1000);
 const MaxAttempts = z.number().int().min(1).max(50);
 const RatePerSecond = z.number().int().min(1).max(10_000);
+const SignatureScheme = z.enum(['v1', 'v1a']).meta({
+  description: 'Standard Webhooks signature: `v1` HMAC-SHA256 with a whsec_ secret (default), or `v1a` Ed25519 (the tenant verifies with the whpk_ public key)',
+});
+/** Delays before attempts 2..N; a week at most each (the default schedule's whole span is about a day). */
+const RetrySchedule = z
+  .array(z.number().int().min(1).max(7 * 86_400))
+  .min(1)
+  .max(49)
+  .meta({
+    description: 'Seconds to wait before attempts 2, 3, … (Svix-style explicit schedule, jittered ±20 %). Sets max_attempts to its length + 1 unless max_attempts is sent too (then fewer attempts stop early, more repeat the last delay). Absent or null = the server schedule',
+    example: [5, 300, 1800, 7200, 18000, 36000, 36000],
+  });
+const DeliveryOptionFields = {
+  headers: CustomHeaders.nullable().optional(),
+  auth: EndpointAuthInput.nullable().optional(),
+  filter: PayloadFilterSchema.nullable().optional(),
+  retry_schedule_seconds: RetrySchedule.nullable().optional(),
+};
 
 export const CreateEndpointBody = z
   .strictObject({
@@ -23,6 +43,8 @@ export const CreateEndpointBody = z
     description: Description.optional(),
     max_attempts: MaxAttempts.optional(),
     rate_limit_per_second: RatePerSecond.optional(),
+    signature_scheme: SignatureScheme.optional(),
+    ...DeliveryOptionFields,
   })
   .meta({ id: 'CreateEndpoint' });
 
@@ -34,6 +56,7 @@ export const UpdateEndpointBody = z
     description: Description.nullable().optional(),
     max_attempts: MaxAttempts.nullable().optional(),
     rate_limit_per_second: RatePerSecond.nullable().optional(),
+    ...DeliveryOptionFields,
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update: send at least one field' })
   .meta({ id: 'UpdateEndpoint', minProperties: 1 });
@@ -50,20 +73,32 @@ export const EndpointSchema = z
     max_attempts: z.number().int().nullable(),
     rate_limit_per_second: z.number().int().nullable(),
     circuit_state: z.enum(['closed', 'open', 'half_open']),
+    signature_scheme: SignatureScheme,
+    public_keys: z.array(z.string()).meta({ description: 'v1a: the whpk_ public keys deliveries are signed for, newest first (two during a rotation); empty for v1' }),
+    header_names: z.array(z.string()).meta({ description: 'Names of the custom headers (values are never returned)' }),
+    auth: EndpointAuthSummary.nullable(),
+    filter: PayloadFilterSchema.nullable(),
+    retry_schedule_seconds: z.array(z.number().int()).nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .meta({ id: 'Endpoint' });
 
 export const CreatedEndpointSchema = EndpointSchema.extend({
-  secret: z.string().meta({ description: 'whsec_… signing secret (Standard Webhooks), shown once' }),
+  secret: z.string().optional().meta({ description: 'v1: the whsec_… signing secret (Standard Webhooks), shown once. Absent for v1a (the private key never leaves the server; verify with public_keys)' }),
 }).meta({ id: 'CreatedEndpoint' });
 
 export const EndpointListSchema = z.object({ data: z.array(EndpointSchema), ...PageMeta });
 
+export const RotateEndpointSecretBody = GraceBody.extend({
+  signature_scheme: SignatureScheme.optional().meta({ description: 'Switch scheme with the rotation (default: keep the current one); both signatures are sent during the grace period' }),
+}).meta({ id: 'RotateEndpointSecret' });
+
 export const RotatedEndpointSecretSchema = z
   .object({
-    secret: z.string().meta({ description: 'The new whsec_… secret, shown once' }),
+    secret: z.string().optional().meta({ description: 'v1: the new whsec_… secret, shown once' }),
+    public_key: z.string().optional().meta({ description: 'v1a: the new whpk_… public key' }),
+    signature_scheme: SignatureScheme,
     previous_secret_expires_at: Timestamp.meta({ description: 'Until then deliveries carry a signature with the previous secret too' }),
   })
   .meta({ id: 'RotatedEndpointSecret' });
@@ -76,7 +111,9 @@ export const TestDeliverySchema = z
   })
   .meta({ id: 'TestDelivery' });
 
-export function endpointToWire(e: Endpoint): z.infer<typeof EndpointSchema> {
+/** `publicKeys`: the endpoint's active whpk_ keys (activePublicKeys), read by the caller. */
+export function endpointToWire(e: Endpoint, publicKeys: string[] = []): z.infer<typeof EndpointSchema> {
+  const summary = e.delivery_auth_summary as { header_names?: string[]; auth?: z.infer<typeof EndpointAuthSummary> | null } | null;
   return {
     id: e.id,
     tenant_id: e.tenant_id,
@@ -88,6 +125,12 @@ export function endpointToWire(e: Endpoint): z.infer<typeof EndpointSchema> {
     max_attempts: e.max_attempts,
     rate_limit_per_second: e.rate_limit_per_second,
     circuit_state: e.circuit_state,
+    signature_scheme: e.signature_scheme,
+    public_keys: publicKeys,
+    header_names: summary?.header_names ?? [],
+    auth: summary?.auth ?? null,
+    filter: e.payload_filter,
+    retry_schedule_seconds: e.retry_schedule_seconds,
     created_at: iso(e.created_at)!,
     updated_at: iso(e.updated_at)!,
   };

@@ -5,26 +5,41 @@ import type { Database, Endpoint } from '../db/schema';
 import { closedCircuit } from '../domain/circuitBreaker';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
-import { addSigningSecret } from './secrets';
+import { deliveryOptionColumns, type DeliveryOptionsInput } from './endpointOptions';
+import { addSigningSecret, type NewSigningKey, type SignatureScheme } from './secrets';
 
-export interface EndpointInput {
+export interface EndpointInput extends DeliveryOptionsInput {
   url: string;
   event_types?: string[] | null;
   description?: string | null;
   max_attempts?: number | null;
   rate_limit_per_second?: number | null;
+  signature_scheme?: SignatureScheme;
 }
 
-/** Inserts an endpoint and its first signing secret. URL and event-type checks are the caller's. */
+/**
+ * Inserts an endpoint and its first signing secret (v1) or key (v1a). URL and event-type checks
+ * are the caller's; the delivery options are validated here (422).
+ */
+export async function insertEndpoint(
+  db: Kysely<Database>,
+  box: SecretBox,
+  partnerId: string,
+  tenantId: string,
+  input: EndpointInput & { signature_scheme?: 'v1' },
+): Promise<{ id: string; secret: string }>;
+export async function insertEndpoint(db: Kysely<Database>, box: SecretBox, partnerId: string, tenantId: string, input: EndpointInput): Promise<{ id: string } & NewSigningKey>;
 export async function insertEndpoint(
   db: Kysely<Database>,
   box: SecretBox,
   partnerId: string,
   tenantId: string,
   input: EndpointInput,
-): Promise<{ id: string; secret: string }> {
+): Promise<{ id: string } & NewSigningKey> {
   const id = newId('ep');
-  const secret = await db.transaction().execute(async (trx) => {
+  const scheme = input.signature_scheme ?? 'v1';
+  const options = await deliveryOptionColumns(db, box, input);
+  const key = await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('endpoints')
       .values({
@@ -36,11 +51,13 @@ export async function insertEndpoint(
         event_types: input.event_types ?? null,
         max_attempts: input.max_attempts ?? null,
         rate_limit_per_second: input.rate_limit_per_second ?? null,
+        signature_scheme: scheme,
+        ...options,
       })
       .execute();
-    return addSigningSecret(trx, box, 'endpoint', id);
+    return addSigningSecret(trx, box, 'endpoint', id, scheme);
   });
-  return { id, secret };
+  return { id, ...key };
 }
 
 export async function listEndpoints(db: Kysely<Database>, tenantId: string, opts: { limit: number; after?: string }): Promise<Endpoint[]> {
@@ -68,7 +85,7 @@ export async function getEndpoint(db: Kysely<Database>, tenantId: string, endpoi
   return row;
 }
 
-export interface EndpointPatch {
+export interface EndpointPatch extends DeliveryOptionsInput {
   url?: string;
   event_types?: string[] | null;
   enabled?: boolean;
@@ -81,14 +98,17 @@ export interface EndpointPatch {
  * Applies a patch. Re-enabling also resets the circuit breaker: whoever turns an endpoint back on
  * says it is fixed, and the next delivery is the proof either way.
  */
-export async function updateEndpoint(db: Kysely<Database>, tenantId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
+export async function updateEndpoint(db: Kysely<Database>, box: SecretBox, tenantId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
+  const { headers: _h, auth: _a, filter: _f, retry_schedule_seconds: _r, ...plain } = patch;
+  const current = await getEndpoint(db, tenantId, endpointId);
+  const options = await deliveryOptionColumns(db, box, patch, current);
   const reenable =
     patch.enabled === true
       ? { disabled_reason: null, ...circuitRow(closedCircuit) }
       : {};
   const row = await db
     .updateTable('endpoints')
-    .set({ ...patch, ...reenable, updated_at: sql`now()` })
+    .set({ ...plain, ...options, ...reenable, updated_at: sql`now()` })
     .where('id', '=', endpointId)
     .where('tenant_id', '=', tenantId)
     .where('deleted_at', 'is', null)
@@ -108,4 +128,9 @@ export async function deleteEndpoint(db: Kysely<Database>, tenantId: string, end
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (r.numUpdatedRows === 0n) throw new NotFoundError('endpoint');
+}
+
+/** The scheme new deliveries are signed with follows the newest key (rotation may switch it). */
+export async function updateSignatureScheme(db: Kysely<Database>, endpointId: string, scheme: SignatureScheme): Promise<void> {
+  await db.updateTable('endpoints').set({ signature_scheme: scheme, updated_at: sql`now()` }).where('id', '=', endpointId).execute();
 }

@@ -3,7 +3,7 @@ import { generateApiKey } from '../crypto/apiKeys';
 import type { SecretBox } from '../crypto/secretBox';
 import type { Database, Partner } from '../db/schema';
 import { newId } from '../ids';
-import { addSigningSecret } from './secrets';
+import { addHmacSecret } from './secrets';
 
 export interface CreatedPartner {
   id: string;
@@ -22,7 +22,7 @@ export async function createPartner(db: Kysely<Database>, box: SecretBox, input:
       .insertInto('api_keys')
       .values({ id: newId('key'), scope: 'partner', partner_id: id, tenant_id: null, prefix: key.prefix, key_hash: key.hash })
       .execute();
-    const inbound_secret = await addSigningSecret(trx, box, 'partner', id);
+    const inbound_secret = await addHmacSecret(trx, box, 'partner', id);
     return { id, name: input.name, api_key: key.key, inbound_secret };
   });
 }

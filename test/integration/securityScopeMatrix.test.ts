@@ -537,6 +537,22 @@ describe('scope matrix: every documented route x 7 callers', () => {
       ],
     },
     {
+      route: 'POST /v1/tenants/{tenant_id}/filters/test',
+      cases: () => [
+        {
+          label: "test a payload filter against tenant A1's stored event",
+          expect: ANY_A1,
+          request: () => ({ method: 'POST', path: `/v1/tenants/${ids.tA1}/filters/test`, body: { filter: { tenant_id: ids.tA1 }, event_id: ids.evA1 } }),
+          check: (_w, res) => expect(res.body).toMatchObject({ matches: true, document: { id: ids.evA1, tenant_id: ids.tA1 } }),
+        },
+        {
+          label: "tenant A2's event through tenant A1's path: not found for everyone",
+          expect: { admin: 404, pA: 404, pB: 404, tA1: 404, tB1: 404 },
+          request: () => ({ method: 'POST', path: `/v1/tenants/${ids.tA1}/filters/test`, body: { filter: { type: 'call.ended' }, event_id: ids.evA2 } }),
+        },
+      ],
+    },
+    {
       route: 'GET /v1/deliveries',
       cases: () => [
         {

@@ -15,8 +15,10 @@ export async function seedTenant(stack: TestStack, partnerId: string, name = 'Te
   return tenant;
 }
 
+/** `secret`: the whsec_ of a v1 endpoint (the default); a v1a endpoint has `publicKey` instead and an empty `secret`. */
 export async function seedEndpoint(stack: TestStack, partnerId: string, tenantId: string, input: EndpointInput) {
-  return insertEndpoint(stack.core.database.db, stack.core.secretBox, partnerId, tenantId, input);
+  const created = await insertEndpoint(stack.core.database.db, stack.core.secretBox, partnerId, tenantId, input);
+  return { ...created, secret: created.secret ?? '' };
 }
 
 export async function waitForWorkflowResult<T = unknown>(stack: TestStack, workflowId: string, timeoutMs = 60_000): Promise<T> {

@@ -4,6 +4,7 @@ import type { DeliveryStatus } from '../../domain/statuses';
 import type { Database } from '../schema';
 import type { DeliveryAttemptRow } from './loadDeliveryAttempt';
 import type { RouteKind } from '../../domain/statuses';
+import { endpointFilterPasses } from '../../filters/filterDocument';
 
 /** A route learned from a resolved event, so the next event of the same call resolves directly. */
 export interface LearnedRoute {
@@ -71,6 +72,7 @@ export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPla
       from endpoints ep
       where ep.tenant_id = ${p.tenantId} and ep.enabled and ep.deleted_at is null
         and (ep.event_types is null or ${p.eventType} = any(ep.event_types))
+        and ${endpointFilterPasses('ep', p.eventId, p.tenantId)}
         and exists (select 1 from stamped)
     ),
     ins as (
@@ -101,6 +103,8 @@ export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPla
     )
     select r.id, r.status::text as status, r.attempt_count, r.endpoint_id, r.tenant_id,
       ep.url, ep.enabled, ep.deleted_at, ep.circuit_state, ep.rate_limit_per_second, ep.max_attempts,
+      -- rows here go to their first attempt, whose retry budget starts at attempt 0
+      ep.delivery_auth_sealed, ep.retry_schedule_seconds, 0 as retry_attempt_base,
       ev.id as event_id, ev.event_type, ev.call_id, ev.occurred_at, ev.received_at, ev.source, ev.payload,
       (select coalesce(jsonb_agg(s.secret_ciphertext order by s.created_at desc), '[]'::jsonb) from signing_secrets s
        where s.owner_kind = 'endpoint' and s.owner_id = ep.id and (s.expires_at is null or s.expires_at > now())) as sealed_secrets,

@@ -9,14 +9,17 @@ import {
   EndpointListSchema,
   EndpointSchema,
   endpointToWire,
+  RotateEndpointSecretBody,
   RotatedEndpointSecretSchema,
   TestDeliverySchema,
   UpdateEndpointBody,
 } from '../../tenancy/endpointSchemas';
-import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint } from '../../tenancy/endpoints';
-import { rotateSigningSecret } from '../../tenancy/secrets';
+import { deleteEndpoint, getEndpoint, insertEndpoint, listEndpoints, updateEndpoint, updateSignatureScheme } from '../../tenancy/endpoints';
+import { activePublicKeys, activePublicKeysOf, rotateSigningSecret } from '../../tenancy/secrets';
+import type { EndpointAuthInput } from '../../tenancy/endpointAuthSchemas';
 import { sendTestEvent } from '../../tenancy/testDelivery';
-import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
+import { listQuery, page } from '../../tenancy/wireCommon';
+import { FilterTestBody, FilterTestResultSchema, testFilter } from '../../filters/filterTest';
 import { actorOf } from '../../audit/auditActor';
 import { recordAudit } from '../../audit/recordAudit';
 import type { AppContext } from '../context';
@@ -26,6 +29,11 @@ import { TenantPath } from './tenants';
 const TAG = 'Endpoints';
 const BASE = '/v1/tenants/:tenant_id/endpoints';
 const EndpointPath = TenantPath.extend({ endpoint_id: EndpointId });
+
+/** An OAuth2 token URL is somewhere Switchboard will POST to: the same address rules as the endpoint URL. */
+function assertAuthUrl(auth: EndpointAuthInput | null | undefined, allowPrivateNetwork: boolean): void {
+  if (auth?.type === 'oauth2_client_credentials') assertDestinationUrl('auth.token_url', auth.token_url, allowPrivateNetwork);
+}
 
 /** A tenant's delivery endpoints: managed by its partner or the tenant itself. */
 // eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
@@ -48,10 +56,11 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
+      assertAuthUrl(body.auth, config.allowPrivateNetwork);
       const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
       const endpoint = await getEndpoint(db, tenant.id, id);
       await recordAudit(db, actorOf(principal, req), { action: 'endpoint.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id } });
-      return { status: 201, body: { ...endpointToWire(endpoint), secret } };
+      return { status: 201, body: { ...endpointToWire(endpoint, await activePublicKeys(db, id)), ...(secret ? { secret } : {}) } };
     },
   );
 
@@ -71,7 +80,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, query }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const p = page(await listEndpoints(db, tenant.id, query), query.limit);
-      return { status: 200, body: { data: p.data.map(endpointToWire), next_after: p.next_after } };
+      const keys = await activePublicKeysOf(db, p.data.filter((e) => e.signature_scheme === 'v1a').map((e) => e.id));
+      return { status: 200, body: { data: p.data.map((e) => endpointToWire(e, keys.get(e.id))), next_after: p.next_after } };
     },
   );
 
@@ -89,7 +99,8 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      return { status: 200, body: endpointToWire(await getEndpoint(db, tenant.id, params.endpoint_id)) };
+      const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
+      return { status: 200, body: endpointToWire(endpoint, await activePublicKeys(db, endpoint.id)) };
     },
   );
 
@@ -100,7 +111,7 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       method: 'patch',
       path: `${BASE}/:endpoint_id`,
       params: EndpointPath,
-      summary: 'Update url, event_types, enabled, description or limits (enabling also closes the circuit)',
+      summary: 'Update url, event_types, enabled, description, limits, headers, auth, filter or retry schedule (enabling also closes the circuit; headers/auth/filter null clears)',
       tag: TAG,
       auth: 'partner_or_tenant',
       body: UpdateEndpointBody,
@@ -109,9 +120,10 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
-      const updated = await updateEndpoint(db, tenant.id, params.endpoint_id, body);
+      assertAuthUrl(body.auth, config.allowPrivateNetwork);
+      const updated = await updateEndpoint(db, secretBox, tenant.id, params.endpoint_id, body);
       await recordAudit(db, actorOf(principal, req), { action: 'endpoint.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: updated.id }, detail: { fields: Object.keys(body).sort() } });
-      return { status: 200, body: endpointToWire(updated) };
+      return { status: 200, body: endpointToWire(updated, await activePublicKeys(db, updated.id)) };
     },
   );
 
@@ -142,19 +154,29 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       method: 'post',
       path: `${BASE}/:endpoint_id/rotate-secret`,
       params: EndpointPath,
-      summary: 'Rotate the signing secret; deliveries carry signatures with both for the grace period (default 24 h)',
+      summary: 'Rotate the signing secret or key (optionally switching v1/v1a); deliveries carry signatures with both for the grace period (default 24 h)',
       tag: TAG,
       auth: 'partner_or_tenant',
-      body: GraceBody,
+      body: RotateEndpointSecretBody,
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedEndpointSecretSchema } },
     },
     async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
-      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.secret_rotated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { grace_ms: graceMs } });
-      return { status: 200, body: { secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
+      const scheme = body.signature_scheme ?? endpoint.signature_scheme;
+      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs, scheme);
+      if (scheme !== endpoint.signature_scheme) await updateSignatureScheme(db, endpoint.id, scheme);
+      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.secret_rotated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { grace_ms: graceMs, signature_scheme: scheme } });
+      return {
+        status: 200,
+        body: {
+          ...(r.secret ? { secret: r.secret } : {}),
+          ...(r.publicKey ? { public_key: r.publicKey } : {}),
+          signature_scheme: scheme,
+          previous_secret_expires_at: r.previousExpiresAt.toISOString(),
+        },
+      };
     },
   );
 
@@ -180,6 +202,25 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       const sent = await sendTestEvent(db, ctx.temporal, config, endpoint);
       await recordAudit(db, actorOf(principal, req), { action: 'endpoint.tested', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { event_id: sent.event_id, delivery_id: sent.delivery_id } });
       return { status: 202, body: sent };
+    },
+  );
+
+  defineRoute(
+    router,
+    ctx,
+    {
+      method: 'post',
+      path: '/v1/tenants/:tenant_id/filters/test',
+      params: TenantPath,
+      summary: 'Test a payload filter against a sample event or a stored event of this tenant (the same evaluation as delivery planning)',
+      tag: TAG,
+      auth: 'partner_or_tenant',
+      body: FilterTestBody,
+      responses: { 200: { description: 'Whether the filter matches, and the document it was evaluated against', schema: FilterTestResultSchema } },
+    },
+    async ({ params, principal, body }) => {
+      const tenant = await visibleTenant(db, principal, params.tenant_id);
+      return { status: 200, body: await testFilter(db, tenant.id, body) };
     },
   );
 }
