@@ -57,6 +57,11 @@ describe('inbound sources', () => {
     const receipt = await db.selectFrom('receipts').selectAll().where('event_id', '=', ack.event_id!).executeTakeFirstOrThrow();
     expect(receipt.body).toBe(body); // exactly as received, in the partner's own format
     if (fixture.source.mapping) expect((event.payload as { event: string }).event).toBe(expected.event); // the normalised event
+    // Which source it came through: on the event, on its receipt, and in the event view.
+    expect({ event: event.source_id, receipt: receipt.source_id }).toEqual({ event: source.id, receipt: source.id });
+    const view = await asPartner.get(`/v1/events/${ack.event_id}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ id: ack.event_id, source: 'partner', source_id: source.id });
 
     const again = await post(source.ingest_path, body, fixture.headers(fixture.source.secret, body, urlOf(fixture, source.ingest_path)));
     expect(again.status).toBe(200);
@@ -74,9 +79,14 @@ describe('inbound sources', () => {
     expect(await countRows(stack, partner.id)).toEqual(before);
   });
 
-  it('the default route is unchanged beside sources', async () => {
+  it('the default route is unchanged beside sources (its events name no source)', async () => {
     const res = await postSigned(stack, partner.id, partner.inbound_secret, callEvent('call.started', `call-${uid()}`));
     expect(res.status).toBe(202);
+    const { event_id: eventId } = (await res.json()) as Ack;
+    const view = await asPartner.get(`/v1/events/${eventId}`);
+    expect(view.body).toMatchObject({ id: eventId, source: 'partner', source_id: null });
+    const receipt = await stack.core.database.db.selectFrom('receipts').select('source_id').where('event_id', '=', eventId!).executeTakeFirstOrThrow();
+    expect(receipt.source_id).toBeNull();
   });
 
   it('Stripe: an event name the source ignores -> 202 ignored, kept as an ignored receipt the partner can read', async () => {

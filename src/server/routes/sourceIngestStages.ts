@@ -91,6 +91,7 @@ export class SourceIngestStages {
         ? { ...admittedEvent(source.partnerId, outcome.event, outcome.event, JSON.stringify(outcome.event)), receiptBody: read.value.text }
         : admittedEvent(source.partnerId, outcome.event, read.value.value, read.value.text)),
       receiptHeaders: keptHeaders(req, source),
+      sourceId: source.id,
     };
     Object.assign(line, { event_type: admitted.event.event, call_id: admitted.callId, workflow_id: admitted.workflowId, tenant_id: admitted.event.tenant_id });
     this.stages.admitUnderLoad(admitted.info);
