@@ -76,7 +76,7 @@ export class SourceIngestStages {
       line['receipt_id'] = await this.keep(req, source, body, 'rejected', read.failure);
       throw read.error;
     }
-    const outcome = normalise(source, read.value.value, Date.now());
+    const outcome = normalise(source, read.value.value, Date.now(), lowerCaseHeaders(req));
     if (outcome.kind === 'ignored') {
       const receiptId = await this.keep(req, source, body, 'ignored', { stage: 'mapping', code: 'ignored_event', rule: 'event', message: outcome.reason });
       Object.assign(line, { ignored_event: outcome.name.slice(0, 200), receipt_id: receiptId });
