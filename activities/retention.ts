@@ -39,6 +39,12 @@ const statements: Record<PurgeTarget, (c: RetentionCutoffs, limit: number) => Ra
       where r.received_at < ${before} and ${notOpenQuarantine(sql.ref('r.event_id'))}
       limit ${limit}))`,
 
+  // Requests a source verified but did not take (rejected, ignored): never an event, so no
+  // quarantine can hold them.
+  source_receipts: ({ before }, limit) => sql`
+    delete from source_receipts where id = any(array(
+      select id from source_receipts where received_at < ${before} limit ${limit}))`,
+
   delivery_attempts: ({ before }, limit) => sql`
     delete from delivery_attempts where id = any(array(
       select a.id from delivery_attempts a join deliveries d on d.id = a.delivery_id

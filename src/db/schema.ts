@@ -116,6 +116,8 @@ export interface EventsTable {
   /** Lease of whoever is starting the workflow right now (one relay, or reconciliation). */
   start_claimed_until: NullableTimestamp;
   updated_at: Timestamp;
+  /** The inbound source the event first came through; null: the default route (or not ingest). */
+  source_id: string | null;
 }
 
 export interface ReceiptsTable {
@@ -127,6 +129,8 @@ export interface ReceiptsTable {
   source_ip: string | null;
   headers: Json<Record<string, string>>;
   body: string;
+  /** The inbound source this request came through; null: the default route. */
+  source_id: string | null;
 }
 
 export interface CallStatesTable {

@@ -12,6 +12,7 @@
  */
 export const PURGE_TARGETS = [
   'receipts',
+  'source_receipts',
   'delivery_attempts',
   'event_checkpoints',
   'operational_events',

@@ -26,6 +26,11 @@ export interface PersistInput {
    */
   claimStart?: boolean;
   receipt: { sourceIp: string | null; headers: Record<string, string>; body: string };
+  /**
+   * The inbound source the request came through (stored on its receipt, and on the event when this
+   * request is the one that creates it); absent: the default route, reconciliation.
+   */
+  sourceId?: string | null;
 }
 
 export interface PersistResult {
@@ -103,6 +108,7 @@ async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ inp
     sourceIp: column((i) => i.receipt.sourceIp),
     headers: column((i) => JSON.stringify(i.receipt.headers)),
     body: column((i) => i.receipt.body),
+    sourceId: column((i) => i.sourceId ?? null),
   });
 }
 

@@ -17,7 +17,7 @@ const DELIVERY_HISTORY_COLUMNS = [
 export async function loadEventView(db: Kysely<Database>, eventId: string, scope: RowScope) {
   const event = await db
     .selectFrom('events')
-    .select(['id', 'partner_id', 'tenant_id', 'call_id', 'event_type', 'status', 'source', 'occurred_at', 'received_at', 'updated_at', 'workflow_id'])
+    .select(['id', 'partner_id', 'tenant_id', 'call_id', 'event_type', 'status', 'source', 'source_id', 'occurred_at', 'received_at', 'updated_at', 'workflow_id'])
     .where('id', '=', eventId)
     .executeTakeFirst();
   if (!event || !inScope(scope, event)) return undefined;

@@ -64,16 +64,37 @@ function occurredAt(mapping: SourceMapping, body: unknown, receivedAtMs: number)
   return new Date(Math.floor(ms)).toISOString();
 }
 
+/** Request headers, names lower-cased (as Node gives them): what `event_header` reads. */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
+
+/** The event name from its header (`event_header`): present and non-empty, or a refusal naming the header. */
+function headerEventName(name: string, headers: RequestHeaders): string {
+  const value = headers[name.toLowerCase()];
+  if (value === undefined) throw new MappingRefusal({ stage: 'mapping', code: 'header_not_found', rule: 'event', header: name, message: `event: no ${name} header` });
+  if (value.trim() === '') throw new MappingRefusal({ stage: 'mapping', code: 'wrong_type', rule: 'event', header: name, message: `event: the ${name} header is empty` });
+  return value.trim();
+}
+
+/** The event name as sent: from the body pointer `event`, or from the header `event_header`. */
+function rawEventName(mapping: SourceMapping, body: unknown, headers: RequestHeaders): string {
+  if (mapping.event_header !== undefined) return headerEventName(mapping.event_header, headers);
+  const pointer = mapping.event ?? '';
+  const value = required(body, 'event', pointer);
+  if (typeof value !== 'string' || value === '') fail('event', pointer, 'wrong_type', `expected a non-empty string, found ${JSON.stringify(value)?.slice(0, 80)}`);
+  return value;
+}
+
 /** The partner's event name → a catalog type; unknown names are refused or ignored per the source. */
-function eventName(mapping: SourceMapping, body: unknown): { type: string } | { ignored: string } {
-  const value = required(body, 'event', mapping.event);
-  if (typeof value !== 'string' || value === '') fail('event', mapping.event, 'wrong_type', `expected a non-empty string, found ${JSON.stringify(value)?.slice(0, 80)}`);
+function eventName(mapping: SourceMapping, body: unknown, headers: RequestHeaders): { type: string } | { ignored: string } {
+  const value = rawEventName(mapping, body, headers);
   const names = mapping.event_names ?? {};
   const mapped = Object.prototype.hasOwnProperty.call(names, value) ? names[value] : undefined;
   if (mapped) return { type: mapped };
   if (eventTypeInfo(value) && !value.startsWith('switchboard.')) return { type: value };
   if (mapping.unknown_events === 'ignore') return { ignored: value };
-  return fail('event', mapping.event, 'unknown_event', `${JSON.stringify(value.slice(0, 200))} is neither in event_names nor a catalog event type`);
+  const message = `${JSON.stringify(value.slice(0, 200))} is neither in event_names nor a catalog event type`;
+  if (mapping.event_header !== undefined) throw new MappingRefusal({ stage: 'mapping', code: 'unknown_event', rule: 'event', header: mapping.event_header, message: `event: ${message}` });
+  return fail('event', mapping.event, 'unknown_event', message);
 }
 
 function runtimeVars(mapping: SourceMapping, body: unknown): Record<string, unknown> | undefined {
@@ -103,9 +124,9 @@ function validate(candidate: Record<string, unknown>): MappingOutcome {
   };
 }
 
-export function mapEvent(mapping: SourceMapping, body: unknown, receivedAtMs: number): MappingOutcome {
+export function mapEvent(mapping: SourceMapping, body: unknown, receivedAtMs: number, headers: RequestHeaders = {}): MappingOutcome {
   try {
-    const name = eventName(mapping, body);
+    const name = eventName(mapping, body, headers);
     if ('ignored' in name) return { kind: 'ignored', name: name.ignored, reason: `event ${JSON.stringify(name.ignored.slice(0, 200))} is not one this source takes (unknown_events: ignore)` };
     const callId = identifier(required(body, 'call_id', mapping.call_id), 'call_id', mapping.call_id);
     if (callId === undefined) fail('call_id', mapping.call_id, 'wrong_type', 'is null');

@@ -126,7 +126,10 @@ const VarName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters
 
 export const SourceMapping = z
   .strictObject({
-    event: JsonPointer.meta({ description: 'Where the event name is (a string)' }),
+    event: JsonPointer.optional().meta({ description: 'Where the event name is in the body (a string); give this or `event_header`' }),
+    event_header: HeaderName.optional().meta({
+      description: 'The request header that carries the event name instead, for platforms that send it only there (e.g. GitHub\'s `X-GitHub-Event`); give this or `event`',
+    }),
     call_id: JsonPointer.meta({ description: 'Where the call id (the dedupe key) is (a string or number)' }),
     occurred_at: JsonPointer.optional().meta({ description: 'Where the occurrence time is; absent: the time Switchboard received it' }),
     time_format: z.enum(['iso8601', 'unix_s', 'unix_ms']).default('iso8601').meta({ description: 'How occurred_at is written' }),
@@ -148,7 +151,12 @@ export const SourceMapping = z
       .default('reject')
       .meta({ description: 'An event name neither mapped nor in the catalog: `reject` (422, kept as a rejected receipt) or `ignore` (202, kept as an ignored receipt)' }),
   })
-  .meta({ id: 'SourceMapping' });
+  // Exactly one place for the event name: a body pointer or a header (the document says it as oneOf).
+  .refine((m) => (m.event === undefined) !== (m.event_header === undefined), {
+    message: 'give exactly one of event (a body pointer) and event_header (a header name)',
+    path: ['event'],
+  })
+  .meta({ id: 'SourceMapping', oneOf: [{ required: ['event'] }, { required: ['event_header'] }] });
 export type SourceMapping = z.infer<typeof SourceMapping>;
 
 /** An IPv4 / IPv6 address or CIDR block: formats (with their patterns) the OpenAPI document states too. */
@@ -263,6 +271,7 @@ const FailureSchema = z.object({
   code: z.string(),
   message: z.string(),
   pointer: z.string().optional().meta({ description: 'The mapping pointer that failed' }),
+  header: z.string().optional().meta({ description: 'The request header that failed (a mapping\'s `event_header`)' }),
   rule: z.string().optional().meta({ description: 'The mapping rule (field) that failed' }),
 });
 export type SourceFailure = z.infer<typeof FailureSchema>;

@@ -3,13 +3,14 @@ import { apiAs } from '../support/apiClient';
 import { waitForWorkflowResult } from '../support/fixtures';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
-import { stripe, svix, twilio } from '../fixtures/sources/providers';
+import { github, stripe, svix, twilio } from '../fixtures/sources/providers';
 
 /**
  * The whole path through a source, on real Postgres + Temporal: a partner platform POSTs in its
- * own format (Stripe-signed, Svix-signed, Twilio form), Switchboard verifies and maps it, the
- * workflow resolves the tenant from the mapped runtime vars and delivers Switchboard's envelope,
- * Standard Webhooks-signed with the endpoint's secret.
+ * own format (Stripe-signed, Svix-signed, Twilio form, GitHub-signed with the event name in a
+ * header), Switchboard verifies and maps it, the workflow resolves the tenant from the mapped
+ * runtime vars and delivers Switchboard's envelope, Standard Webhooks-signed with the endpoint's
+ * secret.
  */
 describe('end to end through a source: partner format in, signed envelope out', () => {
   let stack: TestStack;
@@ -28,13 +29,15 @@ describe('end to end through a source: partner format in, signed envelope out', 
     ['Stripe', stripe, 'cus_NffrFeUfNV2Hib', 'crm_account_id'],
     ['Svix', svix, 'ws-svix', 'partner_tenant_ref'],
     ['Twilio', twilio, null, null],
+    // The event name is in the X-GitHub-Event header only (the mapping's event_header).
+    ['GitHub', github, null, null],
   ] as const)('%s: POST in the provider format -> 202 -> delivered in the envelope, verifiable', async (_name, fixture, tenantKey, routeKind) => {
     const admin = apiAs(stack, stack.adminKey);
     const partner = (await admin.post('/v1/partners', { name: `E2E ${_name}` })).body;
     const asPartner = apiAs(stack, partner.api_key);
     const tenant = (await asPartner.post('/v1/tenants', { name: 'T' })).body;
     const callId = `call-${_name.toLowerCase()}-${Date.now()}`;
-    // Twilio carries no tenant field: its calls are routed by call id through the routing map.
+    // Twilio and GitHub carry no tenant: their calls are routed by call id through the routing map.
     const route = routeKind ? { kind: routeKind, value: tenantKey } : { kind: 'call_id', value: callId };
     expect((await asPartner.post(`/v1/tenants/${tenant.id}/routes`, route)).status).toBe(201);
     const endpoint = (await asPartner.post(`/v1/tenants/${tenant.id}/endpoints`, { url: receiver.url })).body;

@@ -60,6 +60,13 @@ describe('the retention purge', () => {
       values (${partnerId}, ${eventId}, false, ${daysAgo(days)}, '{}'::jsonb, '{"raw":"body"}') returning id`.execute(db);
     return rows[0]!.id;
   }
+  async function insertSourceReceipt(sourceId: string, days: number): Promise<string> {
+    const id = `srr_ret_${randomBytes(6).toString('hex')}`;
+    await sql`
+      insert into source_receipts (id, source_id, partner_id, outcome, reason, received_at, headers, body)
+      values (${id}, ${sourceId}, ${partnerId}, 'rejected', 'call_id: /id: no member "id"', ${daysAgo(days)}, '{}'::jsonb, '{"raw":"body"}')`.execute(db);
+    return id;
+  }
   async function insertCheckpoint(eventId: string, days: number): Promise<string> {
     const { rows } = await sql<{ id: string }>`
       insert into event_checkpoints (event_id, stage, at) values (${eventId}, 'received', ${daysAgo(days)}) returning id`.execute(db);
@@ -99,7 +106,7 @@ describe('the retention purge', () => {
       values (${id}, ${partnerId}, ${runId}, 'reconciliation_mismatch', 'warning', ${resolvedDaysAgo === null ? 'open' : 'resolved'}, 's', '{}'::jsonb,
               ${daysAgo(days)}, ${resolvedDaysAgo === null ? null : daysAgo(resolvedDaysAgo)})`.execute(db);
   }
-  async function ids(table: 'receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries' | 'audit_log') {
+  async function ids(table: 'receipts' | 'source_receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries' | 'audit_log') {
     const { rows } = await sql<{ id: string }>`select id::text as id from ${sql.table(table)} order by id`.execute(db);
     return rows.map((r) => r.id).sort();
   }
@@ -117,6 +124,12 @@ describe('the retention purge', () => {
 
     const oldReceipts = [await insertReceipt('evt_old', 40), await insertReceipt('evt_old', 31), await insertReceipt('evt_qreleased', 40)];
     const keptReceipts = [await insertReceipt('evt_new', 1), await insertReceipt('evt_old', 29), await insertReceipt('evt_qopen', 40), await insertReceipt('evt_qopen', 39)];
+
+    // A source's rejected / ignored requests: kept for the partner to audit, inside the window only.
+    await sql`
+      insert into sources (id, partner_id, name, verification) values ('src_retention', ${partnerId}, 'R', '{"scheme":"token"}'::jsonb)`.execute(db);
+    const oldSourceReceipts = [await insertSourceReceipt('src_retention', 40), await insertSourceReceipt('src_retention', 31)];
+    const keptSourceReceipts = [await insertSourceReceipt('src_retention', 29), await insertSourceReceipt('src_retention', 1)];
 
     await insertDelivery('dlv_old', 'evt_old', 40);
     await insertDelivery('dlv_new', 'evt_new', 1);
@@ -162,6 +175,7 @@ describe('the retention purge', () => {
 
     expect(result.deleted).toEqual({
       receipts: 3,
+      source_receipts: 2,
       delivery_attempts: 2,
       event_checkpoints: 2,
       operational_events: 1,
@@ -175,6 +189,8 @@ describe('the retention purge', () => {
     expect(result.continuedAsNew).toBe(0);
     expect(await ids('receipts')).toEqual([...keptReceipts].sort());
     expect(await ids('receipts')).not.toEqual(expect.arrayContaining(oldReceipts));
+    expect(await ids('source_receipts')).toEqual([...keptSourceReceipts].sort());
+    expect(oldSourceReceipts.some((id) => keptSourceReceipts.includes(id))).toBe(false);
     expect(await ids('delivery_attempts')).toEqual([...keptAttempts].sort());
     expect(oldAttempts.some((id) => keptAttempts.includes(id))).toBe(false);
     expect(await ids('event_checkpoints')).toEqual([...keptCheckpoints].sort());

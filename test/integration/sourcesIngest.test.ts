@@ -57,6 +57,11 @@ describe('inbound sources', () => {
     const receipt = await db.selectFrom('receipts').selectAll().where('event_id', '=', ack.event_id!).executeTakeFirstOrThrow();
     expect(receipt.body).toBe(body); // exactly as received, in the partner's own format
     if (fixture.source.mapping) expect((event.payload as { event: string }).event).toBe(expected.event); // the normalised event
+    // Which source it came through: on the event, on its receipt, and in the event view.
+    expect({ event: event.source_id, receipt: receipt.source_id }).toEqual({ event: source.id, receipt: source.id });
+    const view = await asPartner.get(`/v1/events/${ack.event_id}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ id: ack.event_id, source: 'partner', source_id: source.id });
 
     const again = await post(source.ingest_path, body, fixture.headers(fixture.source.secret, body, urlOf(fixture, source.ingest_path)));
     expect(again.status).toBe(200);
@@ -74,9 +79,14 @@ describe('inbound sources', () => {
     expect(await countRows(stack, partner.id)).toEqual(before);
   });
 
-  it('the default route is unchanged beside sources', async () => {
+  it('the default route is unchanged beside sources (its events name no source)', async () => {
     const res = await postSigned(stack, partner.id, partner.inbound_secret, callEvent('call.started', `call-${uid()}`));
     expect(res.status).toBe(202);
+    const { event_id: eventId } = (await res.json()) as Ack;
+    const view = await asPartner.get(`/v1/events/${eventId}`);
+    expect(view.body).toMatchObject({ id: eventId, source: 'partner', source_id: null });
+    const receipt = await stack.core.database.db.selectFrom('receipts').select('source_id').where('event_id', '=', eventId!).executeTakeFirstOrThrow();
+    expect(receipt.source_id).toBeNull();
   });
 
   it('Stripe: an event name the source ignores -> 202 ignored, kept as an ignored receipt the partner can read', async () => {
@@ -94,7 +104,7 @@ describe('inbound sources', () => {
   it('verified but unmappable -> 422 naming the rule and pointer, kept as a rejected receipt; never a 5xx', async () => {
     const source = await createSource(github);
     const before = await countRows(stack, partner.id);
-    const body = JSON.stringify({ action: 'ended', call: { ended_at_ms: 1764547141000 } }); // no call.sid
+    const body = JSON.stringify({ action: 'completed', call: { ended_at_ms: 1764547141000 } }); // no call.sid
     const res = await post(source.ingest_path, body, github.headers(github.source.secret, body, ''));
     expect(res.status).toBe(422);
     const error = ((await res.json()) as { error: { message: string; details: Array<Record<string, string>> } }).error;
@@ -104,10 +114,50 @@ describe('inbound sources', () => {
     const receipts = await asPartner.get(`/v1/partners/${partner.id}/sources/${source.id}/receipts`);
     expect(receipts.body.data).toEqual([expect.objectContaining({ id: error.details[0]!['receipt_id'], outcome: 'rejected', body, reason: error.message })]);
 
-    const unknown = JSON.stringify({ action: 'ringing', call: { sid: 'c1', ended_at_ms: 1 } });
-    const refused = await post(source.ingest_path, unknown, github.headers(github.source.secret, unknown, ''));
+    // The event name is the X-GitHub-Event header's: an unknown one, or none, is refused naming the header.
+    const ringing = JSON.stringify({ action: 'ringing', call: { sid: 'c1', ended_at_ms: 1 } });
+    const refused = await post(source.ingest_path, ringing, { ...github.headers(github.source.secret, ringing, ''), 'x-github-event': 'call_ringing' });
     expect(refused.status).toBe(422);
-    expect(((await refused.json()) as { error: { details: Array<Record<string, string>> } }).error.details[0]).toMatchObject({ field: 'mapping.event', code: 'unknown_event' });
+    expect(((await refused.json()) as { error: { details: Array<Record<string, string>> } }).error.details[0]).toMatchObject({ field: 'mapping.event', code: 'unknown_event', header: 'X-GitHub-Event' });
+    const { 'x-github-event': _name, ...nameless } = github.headers(github.source.secret, ringing, '');
+    const missing = await post(source.ingest_path, ringing, nameless);
+    expect(missing.status).toBe(422);
+    expect(((await missing.json()) as { error: { details: Array<Record<string, string>> } }).error.details[0]).toMatchObject({ field: 'mapping.event', code: 'header_not_found', header: 'X-GitHub-Event' });
+  });
+
+  it('GitHub: the event name comes from the X-GitHub-Event header, in ingest and in the dry run alike', async () => {
+    const source = await createSource(github);
+    const callId = `call-${uid()}`;
+    const body = github.body(callId);
+    const started = { ...github.headers(github.source.secret, body, ''), 'x-github-event': 'call_started' };
+    const res = await post(source.ingest_path, body, started);
+    expect(res.status).toBe(202);
+    const ack = (await res.json()) as Ack;
+    expect(ack.workflow_id).toBe(`${partner.id}:${callId}:call.started`); // the header's name, not the body's `action`
+    const path = `/v1/partners/${partner.id}/sources/${source.id}/test`;
+    const { 'x-github-event': _name, ...nameless } = started;
+    const dry = await asPartner.post(path, { body, headers: { ...nameless, 'X-GitHub-Event': 'call_ended' } }); // names case-insensitive
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ outcome: 'accepted', verified: true, event: { event: 'call.ended', call_id: callId } });
+    const none = await asPartner.post(path, { body, headers: nameless });
+    expect(none.body).toMatchObject({ outcome: 'rejected', verified: true, failure: { stage: 'mapping', rule: 'event', code: 'header_not_found', header: 'X-GitHub-Event' } });
+  });
+
+  it('a mapping names the event in exactly one place: a body pointer or a header', async () => {
+    const base = { name: 'both', verification: github.source.verification, secret: github.source.secret };
+    const both = await asPartner.post(`/v1/partners/${partner.id}/sources`, { ...base, mapping: { ...github.source.mapping, event: '/action' } });
+    expect(both.status).toBe(422);
+    expect(both.body.error.details).toEqual([expect.objectContaining({ field: 'mapping.event', message: expect.stringContaining('exactly one of event') })]);
+    const { event_header: _h, ...neither } = github.source.mapping as Record<string, unknown>;
+    expect((await asPartner.post(`/v1/partners/${partner.id}/sources`, { ...base, mapping: neither })).status).toBe(422);
+    const badHeader = await asPartner.post(`/v1/partners/${partner.id}/sources`, { ...base, mapping: { ...github.source.mapping, event_header: 'X GitHub Event' } });
+    expect(badHeader.status).toBe(422);
+    // The document says the same (and shows the event's source in the event view).
+    const doc = (await apiAs(stack, stack.adminKey).get('/openapi.json')).body as { components: { schemas: Record<string, { properties: Record<string, unknown>; oneOf?: unknown }> } };
+    const mapping = doc.components.schemas['SourceMapping']!;
+    expect(Object.keys(mapping.properties)).toEqual(expect.arrayContaining(['event', 'event_header']));
+    expect(mapping.oneOf).toEqual([{ required: ['event'] }, { required: ['event_header'] }]);
+    expect(doc.components.schemas['EventView']!.properties['source_id']).toMatchObject({ type: expect.anything() });
   });
 
   it('dry run: answers what ingest would do, for each step, and stores nothing', async () => {

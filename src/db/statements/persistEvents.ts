@@ -23,6 +23,8 @@ export interface PersistEventsColumns {
   /** Born claimed for START_CLAIM_SECONDS: the caller starts the workflow itself. */
   claimStart: boolean[];
   sourceIp: Array<string | null>;
+  /** The inbound source each came through; null: the default route (or not ingest). */
+  sourceId: Array<string | null>;
   /** JSON text of the receipt's headers. */
   headers: string[];
   body: string[];
@@ -53,17 +55,17 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
         ${c.eventType}::text[], ${c.terminal}::boolean[], ${c.voiceSessionId}::text[],
         ${c.occurredAt}::timestamptz[], ${c.payload}::text[],
         ${c.source}::text[], ${c.workflowId}::text[], ${c.claimStart}::boolean[],
-        ${c.sourceIp}::text[], ${c.headers}::text[], ${c.body}::text[]
+        ${c.sourceIp}::text[], ${c.headers}::text[], ${c.body}::text[], ${c.sourceId}::text[]
       ) with ordinality as t(id, partner_id, call_id, event_type, terminal, voice_session_id, occurred_at, payload, source,
-                             workflow_id, claim_start, source_ip, headers, body, ord)
+                             workflow_id, claim_start, source_ip, headers, body, source_id, ord)
     ),
     ins as (
       insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
-                          occurred_at, payload, source, workflow_id, start_claimed_until)
+                          occurred_at, payload, source, workflow_id, start_claimed_until, source_id)
       -- The caller starts the workflow itself right after (reconciliation): the row is born
       -- claimed so a relay does not race it. Ingest leaves it to the relays.
       select id, partner_id, call_id, event_type, terminal, null, voice_session_id, occurred_at, coalesce(payload, body)::jsonb, source, workflow_id,
-             case when claim_start then now() + make_interval(secs => ${START_CLAIM_SECONDS}) end
+             case when claim_start then now() + make_interval(secs => ${START_CLAIM_SECONDS}) end, source_id
       from input order by ord
       on conflict on constraint events_dedupe_key do nothing
       returning id, partner_id, call_id, event_type, terminal, occurred_at, workflow_id, start_claimed_until
@@ -89,8 +91,8 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
       where coalesce(own.id, old.id) is not null
     ),
     receipt as (
-      insert into receipts (partner_id, event_id, duplicate, source_ip, headers, body)
-      select input.partner_id, ev.id, not ev.inserted, input.source_ip, input.headers::jsonb, input.body
+      insert into receipts (partner_id, event_id, duplicate, source_ip, headers, body, source_id)
+      select input.partner_id, ev.id, not ev.inserted, input.source_ip, input.headers::jsonb, input.body, input.source_id
       from input join ev using (ord)
     ),
     received as (

@@ -48,6 +48,10 @@ export const EventViewSchema = z
     event_type: z.string(),
     status: z.string(),
     source: z.string(),
+    source_id: z
+      .string()
+      .nullable()
+      .describe('The inbound source (`src_…`) the event first came through (`POST /v1/sources/{source_id}/events`); null: the default route, or not ingested'),
     occurred_at: timestamp,
     received_at: timestamp,
     updated_at: timestamp,

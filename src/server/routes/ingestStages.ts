@@ -38,6 +38,8 @@ export interface AdmittedEvent {
   receiptBody?: string;
   /** The headers to keep, when a source drops more than the default (its own credential header). */
   receiptHeaders?: Record<string, string>;
+  /** The inbound source it came through; absent: the default route. */
+  sourceId?: string;
 }
 
 /** The names a valid event is stored and deduplicated under (the default route and sources alike). */
@@ -189,6 +191,7 @@ export class IngestStages {
         workflowId,
         source: 'partner',
         receipt: { sourceIp: req.ip ?? null, headers: admitted.receiptHeaders ?? receiptHeaders(req), body: admitted.receiptBody ?? text },
+        sourceId: admitted.sourceId ?? null,
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

@@ -1,7 +1,7 @@
 import type { AppError } from '../../errors';
 import { InboundEventSchema } from '../../domain/inboundEvent';
 import { ipAllowed } from '../../sources/ipAllowlist';
-import { mapEvent, type MappingOutcome } from '../../sources/mapEvent';
+import { mapEvent, type MappingOutcome, type RequestHeaders } from '../../sources/mapEvent';
 import type { SourceFailure } from '../../sources/sourceSchemas';
 import type { Source } from '../../sources/sources';
 import { formPairs } from '../../sources/verifiers/twilio';
@@ -61,9 +61,12 @@ export function readSourceBody(source: Source, body: Buffer): Checked<{ value: u
   }
 }
 
-/** The body → the event: the source's mapping, or (no mapping) the body is already an inbound event. */
-export function normalise(source: Source, value: unknown, nowMs: number): MappingOutcome {
-  if (source.mapping) return mapEvent(source.mapping, value, nowMs);
+/**
+ * The body → the event: the source's mapping (which may read the event name from a header), or
+ * (no mapping) the body is already an inbound event.
+ */
+export function normalise(source: Source, value: unknown, nowMs: number, headers: RequestHeaders): MappingOutcome {
+  if (source.mapping) return mapEvent(source.mapping, value, nowMs, headers);
   const parsed = InboundEventSchema.safeParse(value);
   if (parsed.success) return { kind: 'event', event: parsed.data };
   const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);

@@ -34,7 +34,7 @@ export function dryRun(source: Source, secrets: string[], sample: z.infer<typeof
 
   const read = readSourceBody(source, body);
   if (!read.ok) return { outcome: 'rejected', verified: true, failure: read.failure };
-  const outcome = normalise(source, read.value.value, Date.now());
+  const outcome = normalise(source, read.value.value, Date.now(), headers);
   if (outcome.kind === 'ignored') return { outcome: 'ignored', verified: true, failure: { stage: 'mapping', code: 'ignored_event', rule: 'event', message: outcome.reason } };
   if (outcome.kind === 'rejected') return { outcome: 'rejected', verified: true, failure: outcome.failure };
   return { outcome: 'accepted', verified: true, event: outcome.event as Record<string, unknown> };

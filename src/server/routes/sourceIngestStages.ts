@@ -76,7 +76,7 @@ export class SourceIngestStages {
       line['receipt_id'] = await this.keep(req, source, body, 'rejected', read.failure);
       throw read.error;
     }
-    const outcome = normalise(source, read.value.value, Date.now());
+    const outcome = normalise(source, read.value.value, Date.now(), lowerCaseHeaders(req));
     if (outcome.kind === 'ignored') {
       const receiptId = await this.keep(req, source, body, 'ignored', { stage: 'mapping', code: 'ignored_event', rule: 'event', message: outcome.reason });
       Object.assign(line, { ignored_event: outcome.name.slice(0, 200), receipt_id: receiptId });
@@ -91,6 +91,7 @@ export class SourceIngestStages {
         ? { ...admittedEvent(source.partnerId, outcome.event, outcome.event, JSON.stringify(outcome.event)), receiptBody: read.value.text }
         : admittedEvent(source.partnerId, outcome.event, read.value.value, read.value.text)),
       receiptHeaders: keptHeaders(req, source),
+      sourceId: source.id,
     };
     Object.assign(line, { event_type: admitted.event.event, call_id: admitted.callId, workflow_id: admitted.workflowId, tenant_id: admitted.event.tenant_id });
     this.stages.admitUnderLoad(admitted.info);

@@ -30,6 +30,7 @@ export class UnmappableEventError extends ValidationError {
         message: failure.message,
         code: failure.code,
         ...(failure.pointer !== undefined ? { pointer: failure.pointer } : {}),
+        ...(failure.header !== undefined ? { header: failure.header } : {}),
         receipt_id: receiptId,
       },
     ]);

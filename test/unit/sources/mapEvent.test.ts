@@ -54,4 +54,21 @@ describe('mapEvent', () => {
     expect(mapEvent(mapping({ ...base, tenant_id: '/ten' }), { t: 'call.ended', id: 'c', ten: [1] }, 0)).toMatchObject({ kind: 'rejected', failure: { rule: 'tenant_id' } });
     expect(mapEvent(mapping({ ...base, data: '/d' }), { t: 'call.ended', id: 'c', d: 'text' }, 0)).toMatchObject({ kind: 'event', event: { data: { value: 'text' } } });
   });
+
+  it('event_header: the event name from a request header (names case-insensitive), mapped and refused like a body name', () => {
+    const byHeader = mapping({ event_header: 'X-GitHub-Event', call_id: '/id', event_names: { call_ended: 'call.ended' } });
+    const body = { t: 'call.started', id: 'c' }; // a body name is not read
+    expect(mapEvent(byHeader, body, 0, { 'x-github-event': 'call_ended' })).toMatchObject({ kind: 'event', event: { event: 'call.ended', call_id: 'c' } });
+    expect(mapEvent(byHeader, body, 0, { 'x-github-event': ' call.failed ' })).toMatchObject({ kind: 'event', event: { event: 'call.failed' } });
+    expect(mapEvent(byHeader, body, 0, {})).toMatchObject({ kind: 'rejected', failure: { rule: 'event', header: 'X-GitHub-Event', code: 'header_not_found' } });
+    expect(mapEvent(byHeader, body, 0, { 'x-github-event': ' ' })).toMatchObject({ kind: 'rejected', failure: { header: 'X-GitHub-Event', code: 'wrong_type' } });
+    expect(mapEvent(byHeader, body, 0, { 'x-github-event': 'push' })).toMatchObject({ kind: 'rejected', failure: { header: 'X-GitHub-Event', code: 'unknown_event' } });
+    expect(mapEvent(mapping({ event_header: 'X-GitHub-Event', call_id: '/id', unknown_events: 'ignore' }), body, 0, { 'x-github-event': 'push' })).toMatchObject({ kind: 'ignored', name: 'push' });
+  });
+
+  it('the event name is in exactly one place: a body pointer or a header', () => {
+    expect(SourceMapping.safeParse({ event: '/t', event_header: 'X-Event', call_id: '/id' }).success).toBe(false);
+    expect(SourceMapping.safeParse({ call_id: '/id' }).success).toBe(false);
+    expect(SourceMapping.safeParse({ event_header: 'not a header', call_id: '/id' }).success).toBe(false);
+  });
 });
