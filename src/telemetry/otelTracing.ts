@@ -9,18 +9,20 @@ import {
   type Context,
   type Link,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import type { WorkerOptions } from '@temporalio/worker';
 import type { RequestHandler } from 'express';
 import type { Tracing } from './tracing';
 
@@ -54,22 +56,8 @@ export function createOtelTracing(settings: { tracesUrl: string; serviceName: st
     });
   }
 
-  const requestSpans: RequestHandler = (req, res, next) => {
-    const span = tracer.startSpan(`${req.method} ${req.baseUrl}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method, 'url.path': req.originalUrl.split('?')[0] },
-      links: partnerTraceLink(req.headers['traceparent']),
-    }, ROOT_CONTEXT);
-    res.once('finish', () => {
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
-    context.with(trace.setSpan(ROOT_CONTEXT, span), next);
-  };
-
   return {
-    requestSpans,
+    requestSpans: requestSpanMiddleware(tracer),
     inRelayStart: (event, start) =>
       inSpan('outbox.start_workflow', SpanKind.INTERNAL, { 'switchboard.event_id': event.id, 'temporal.workflow_id': event.workflow_id }, contextOf(event.traceparent), start),
     inDeliveryAttempt: (attributes, attempt) => inSpan('delivery.attempt', SpanKind.CLIENT, attributes, context.active(), attempt),
@@ -85,17 +73,7 @@ export function createOtelTracing(settings: { tracesUrl: string; serviceName: st
       return { trace_id: traceId, span_id: spanId };
     },
     clientInterceptors: () => [new OpenTelemetryWorkflowClientInterceptor({ tracer })],
-    workerOptions: () => ({
-      interceptors: {
-        activity: [
-          (ctx) => ({
-            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
-            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-          }),
-        ],
-      },
-      sinks: { exporter: makeWorkflowExporter(processor, resource) },
-    }),
+    workerOptions: () => temporalWorkerOptions(tracer, processor, resource),
     async shutdown() {
       await provider.shutdown();
       // Unregistered, so a later startTracing in this process (tests) can register again.
@@ -103,6 +81,38 @@ export function createOtelTracing(settings: { tracesUrl: string; serviceName: st
       propagation.disable();
       context.disable();
     },
+  };
+}
+
+/** One server span per request, active (AsyncLocalStorage) for the whole handler. */
+function requestSpanMiddleware(tracer: Tracer): RequestHandler {
+  return (req, res, next) => {
+    const span = tracer.startSpan(`${req.method} ${req.baseUrl}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method, 'url.path': req.originalUrl.split('?')[0] },
+      links: partnerTraceLink(req.headers['traceparent']),
+    }, ROOT_CONTEXT);
+    res.once('finish', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(trace.setSpan(ROOT_CONTEXT, span), next);
+  };
+}
+
+/** Temporal's activity interceptors, and the sink through which workflow spans are exported. */
+function temporalWorkerOptions(tracer: Tracer, processor: SpanProcessor, resource: Resource): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(processor, resource) },
   };
 }
 

@@ -1,4 +1,7 @@
 import { Writable } from 'node:stream';
+import { Worker, type ReplayResult } from '@temporalio/worker';
+import { fetchHistory, replayHistories } from '../../src/replay/replayHistories';
+import { workflowBundle } from '../../src/temporal/worker';
 import { createLogger } from '../../src/logger';
 import { activeTracing, stopTracing } from '../../src/telemetry/tracing';
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
@@ -20,6 +23,12 @@ async function deliverOne(stack: TestStack, receiver: Receiver): Promise<{ event
   const ack = await sendEvent(stack, partner, { call_id: uniqueCallId('trace'), tenant_id: tenant.id });
   await settle(stack, ack.workflow_id);
   return ack;
+}
+
+async function collectReplays(results: AsyncIterable<ReplayResult>): Promise<Array<{ workflowId: string; ok: boolean; message?: string }>> {
+  const out: Array<{ workflowId: string; ok: boolean; message?: string }> = [];
+  for await (const r of results) out.push(r.error ? { workflowId: r.workflowId, ok: false, message: r.error.message } : { workflowId: r.workflowId, ok: true });
+  return out;
 }
 
 describe('tracing off (the default)', () => {
@@ -89,6 +98,16 @@ describe('tracing on: one connected trace per event', () => {
     expect(traceparent.split('-')[2]).toBe(attempt!.spanId);
     // No span of another event joined this trace.
     expect(new Set(named(trace, 'outbox.start_workflow').map((s) => s.attributes['switchboard.event_id']))).toEqual(new Set([ack.event_id]));
+  }, 120_000);
+
+  it('a traced history replays with tracing off and on (the interceptors add no commands)', async () => {
+    const ack = await deliverOne(stack, receiver);
+    const history = await fetchHistory(stack.temporal, ack.workflow_id);
+    const outcomes = [
+      ...(await replayHistories([history])),
+      ...(await collectReplays(Worker.runReplayHistories({ workflowBundle: await workflowBundle(true) }, [history]))),
+    ];
+    expect(outcomes).toEqual([{ workflowId: ack.workflow_id, ok: true }, { workflowId: ack.workflow_id, ok: true }]);
   }, 120_000);
 
   it('puts the active trace and span ids on log lines', async () => {
