@@ -56,9 +56,10 @@ export async function stopTracing(): Promise<void> {
   await tracing?.shutdown();
 }
 
-/** The pino mixin: trace ids on the lines logged inside a span; nothing at all when tracing is off. */
+/**
+ * The pino mixin: trace ids on the lines logged inside a span; nothing when tracing is off. A new
+ * object each call: pino merges the line's own fields into the one returned.
+ */
 export function traceLogFields(): Record<string, string> {
-  return active ? active.logFields() : NO_FIELDS;
+  return active ? active.logFields() : {};
 }
-
-const NO_FIELDS: Record<string, string> = Object.freeze({}) as Record<string, string>;
