@@ -13,6 +13,7 @@ import { OAuth2TokenCache, type ClientCredentials } from '../src/delivery/oauth2
 import { describeSendError, sendWebhook, USER_AGENT } from '../src/net/webhookHttpClient';
 import { signDelivery } from '../src/signing/signDelivery';
 import { recordOperationalEvent } from '../src/operational/recordOperationalEvent';
+import { activeTracing } from '../src/telemetry/tracing';
 import type { ActivityDeps } from './deps';
 import { endpointGate } from './endpointGate';
 import { FailureType, permanentFailure, retryableFailure } from './failures';
@@ -45,22 +46,28 @@ export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
   };
   /** Inline first attempts running in this process (see deliverWebhookInline). */
   let inlineInFlight = 0;
+  /** One attempt's stages: gates → sign → send → classify → record → report. */
+  async function attemptStages(delivery: DeliveryAttemptRow, opts: AttemptOptions): Promise<DeliverResult & { settled?: boolean }> {
+    const gate = await passGates(attemptDeps, delivery);
+    if (gate.outcome === 'wait') return gate;
+    const request = await sign(attemptDeps, delivery, opts.sealedSecrets);
+    const sent = await send(attemptDeps, delivery, request);
+    const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
+    const { settled } = await record(attemptDeps, delivery, sent, outcome, gate.probe, opts.settleEventId);
+    return { ...report(attemptDeps, delivery, sent, outcome), settled };
+  }
   return {
     /**
-     * One attempt of a loaded delivery: gates → sign → send → classify → record → report. Throws
+     * One attempt of a loaded delivery (a span of its own when tracing is on). Throws
      * retryable / non-retryable ApplicationFailures; returns `wait` when the circuit or rate limit
      * says "not now". `sealedSecrets` (already loaded with the delivery) saves a round trip;
      * `settleEventId` settles the event in the attempt's own statement when this was its last delivery.
      */
-    async attempt(delivery: DeliveryAttemptRow, opts: { sealedSecrets?: string[]; settleEventId?: string } = {}): Promise<DeliverResult & { settled?: boolean }> {
+    async attempt(delivery: DeliveryAttemptRow, opts: AttemptOptions = {}): Promise<DeliverResult & { settled?: boolean }> {
       if (delivery.status === 'delivered') return alreadyDelivered(delivery);
-      const gate = await passGates(attemptDeps, delivery);
-      if (gate.outcome === 'wait') return gate;
-      const request = await sign(attemptDeps, delivery, opts.sealedSecrets);
-      const sent = await send(attemptDeps, delivery, request);
-      const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
-      const { settled } = await record(attemptDeps, delivery, sent, outcome, gate.probe, opts.settleEventId);
-      return { ...report(attemptDeps, delivery, sent, outcome), settled };
+      const tracing = activeTracing();
+      const run = () => attemptStages(delivery, opts);
+      return tracing ? tracing.inDeliveryAttempt(attemptSpanAttributes(delivery), run) : run();
     },
 
     /** The worker's OAuth2 token cache (tests read how often it fetched). */
@@ -88,6 +95,16 @@ export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
 }
 
 export type DeliveryAttempts = ReturnType<typeof deliveryAttempts>;
+
+interface AttemptOptions {
+  sealedSecrets?: string[];
+  settleEventId?: string;
+}
+
+/** What a delivery attempt's span says (ids only: never the URL's credentials or the payload). */
+function attemptSpanAttributes(d: DeliveryAttemptRow): Record<string, string | number> {
+  return { 'switchboard.delivery_id': d.id, 'switchboard.endpoint_id': d.endpoint_id, 'switchboard.attempt': d.attempt_count + 1 };
+}
 
 export function deliverWebhookActivities(deps: ActivityDeps, attempts: DeliveryAttempts) {
   const { db, logger, metrics } = deps;
@@ -251,7 +268,10 @@ async function send(deps: AttemptDeps, d: DeliveryAttemptRow, request: SignedReq
 
 async function postOnce({ agent, config, tokens }: AttemptDeps, url: string, request: SignedRequest): Promise<SendReply> {
   if (request.oauth2) request.headers['authorization'] = `Bearer ${await tokens.token(request.oauth2.cacheKey, request.oauth2.credentials)}`;
-  const res = await sendWebhook(agent, url, request.headers, request.body, config.delivery.timeoutMs);
+  // Tracing on: the receiver can join the attempt's trace (W3C Trace Context).
+  const traceparent = activeTracing()?.currentTraceparent();
+  const headers = traceparent ? { ...request.headers, traceparent } : request.headers;
+  const res = await sendWebhook(agent, url, headers, request.body, config.delivery.timeoutMs);
   return { kind: 'answered', status: res.status, retryAfter: res.retryAfter, bodyPreview: res.bodyPreview, answeredAtMs: Date.now() };
 }
 

@@ -71,6 +71,11 @@ const EnvSchema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // OpenTelemetry tracing (src/telemetry/, docs/operations.md "Tracing"): off unless an OTLP/HTTP
+  // endpoint is set, and then the SDK is loaded at all. The names are OTel's own conventions.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('switchboard'),
   WORKER_METRICS_PORT: int(0).default(9464),
   WORKER_SDK_METRICS_PORT: int(1).optional(),
   // V8's --optimize-for-size in the worker process (src/temporal/workerHeap.ts).
@@ -174,6 +179,8 @@ export interface Config {
     apiKey?: string;
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** OTLP/HTTP (JSON) trace export; absent `tracesUrl`: tracing off and its SDK never loaded. */
+  telemetry: { tracesUrl?: string; serviceName: string };
   /** The worker's /metrics (Switchboard metrics and, merged in, the Temporal SDK's); 0 = off. */
   workerMetricsPort: number;
   /** Loopback port of the SDK's own Prometheus exporter, merged into the worker's /metrics. */
@@ -294,6 +301,7 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
       apiKey: e.TEMPORAL_API_KEY,
     },
     logLevel: e.LOG_LEVEL,
+    telemetry: { tracesUrl: otlpTracesUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.OTEL_EXPORTER_OTLP_ENDPOINT), serviceName: e.OTEL_SERVICE_NAME },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? e.WORKER_METRICS_PORT + 1,
     workerOptimizeForSize: e.WORKER_OPTIMIZE_FOR_SIZE,
@@ -348,6 +356,12 @@ export function loadConfig(overrides: Partial<Record<keyof RawEnv, string | unde
 }
 
 /** Where builds shared across clones live (the Temporal CLI): outside the work tree on purpose. */
+/** OTel's rule: the signal-specific endpoint is used as is; the general one gets `/v1/traces` appended. */
+function otlpTracesUrl(tracesEndpoint: string | undefined, endpoint: string | undefined): string | undefined {
+  if (tracesEndpoint) return tracesEndpoint;
+  return endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
 export function defaultCacheDir(): string {
   const explicit = process.env['SWITCHBOARD_CACHE_DIR'];
   if (explicit) return path.resolve(explicit);

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { traceLogFields } from './telemetry/tracing';
 
 export type { Logger };
 
@@ -12,6 +13,8 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
     level,
     base: { service: 'switchboard', ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // trace_id/span_id on lines logged inside a span (tracing on only).
+    mixin: traceLogFields,
     redact: {
       paths: [
         'authorization',

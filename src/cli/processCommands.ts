@@ -13,6 +13,7 @@ import { reportReadyToLauncher } from './launcherLink';
 import { operatorCliLines } from './operatorCliHint';
 import { onShutdown } from './shutdown';
 import { startWorkerMetricsServer } from '../temporal/workerMetricsServer';
+import { stopTracing } from '../telemetry/tracing';
 
 // eslint-disable-next-line max-lines-per-function -- a table of commander subcommands (options and one small action each)
 export function registerProcessCommands(program: Command): void {
@@ -68,6 +69,7 @@ export function registerProcessCommands(program: Command): void {
       onShutdown(async () => {
         await server.close();
         await core.database.close();
+        await stopTracing(); // exports the last spans (tracing on)
       });
       reportReadyToLauncher({ url: server.url, port: server.port });
     });
@@ -90,6 +92,7 @@ export function registerProcessCommands(program: Command): void {
         await metricsServer?.close();
         await worker.shutdown();
         await core.database.close();
+        await stopTracing(); // exports the last spans (tracing on)
       });
       reportReadyToLauncher();
       await worker.done;

@@ -20,6 +20,8 @@ export interface PersistInput {
   payloadJson?: string;
   workflowId: string;
   source: 'partner' | 'reconciliation';
+  /** W3C traceparent of the ingest span (tracing on): kept with the `received` checkpoint for the relay. */
+  traceparent?: string;
   /**
    * The caller starts the workflow itself right after (reconciliation): the row is born claimed
    * for START_CLAIM_SECONDS so a relay does not race it. Ingest leaves it to the relays.
@@ -103,6 +105,7 @@ async function persistStatement(db: Kysely<Database>, batch: ReadonlyArray<{ inp
     occurredAt: column((i) => i.occurredAt),
     payload: column(payloadUnlessBody),
     source: column((i) => i.source),
+    traceparent: column((i) => i.traceparent ?? null),
     workflowId: column((i) => i.workflowId),
     claimStart: column((i) => Boolean(i.claimStart)),
     sourceIp: column((i) => i.receipt.sourceIp),

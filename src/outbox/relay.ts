@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/schema';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { activeTracing } from '../telemetry/tracing';
 import { startEventWorkflow, type StartableEvent } from '../temporal/startEventWorkflow';
 import { OutboxDepth } from './depth';
 import { START_CLAIM_SECONDS } from './startClaim';
@@ -16,6 +17,13 @@ import type { StartPacer } from './startPacer';
  * enough that a busy (not dead) Temporal is not mistaken for a dead one.
  */
 const START_DEADLINE_MS = 10_000;
+
+/**
+ * Tracing on: the ingest span's traceparent, from the event's `received` checkpoint (an index
+ * probe per claimed row), so the start continues the request's trace. Tracing off: not read.
+ */
+const TRACEPARENT_COLUMN = sql`, (select c.detail->>'traceparent' from event_checkpoints c
+  where c.event_id = events.id and c.stage = 'received' limit 1) as traceparent`;
 
 /** Rows claimed per sweep. */
 const SWEEP_BATCH = 200;
@@ -70,9 +78,10 @@ export class OutboxRelay {
     await this.pacer?.take();
     let runsHere = false;
     try {
-      const { started, eagerlyStarted } = await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        startEventWorkflow(this.client, this.config, event, { eager: true }),
-      );
+      const startIt = () =>
+        this.client.withDeadline(Date.now() + START_DEADLINE_MS, () => startEventWorkflow(this.client, this.config, event, { eager: true }));
+      const tracing = activeTracing();
+      const { started, eagerlyStarted } = await (tracing ? tracing.inRelayStart(event, startIt) : startIt());
       if (started) this.metrics.workflowStarts.inc({ eager: String(Boolean(eagerlyStarted)) });
       // Marked even when eager (the routing step marks it too): until then the row counts towards
       // the outbox depth that sheds ingest, and a routing step can wait minutes for the routing map.
@@ -136,7 +145,7 @@ export class OutboxRelay {
         limit ${limit}
         for update skip locked
       )
-      returning id, partner_id, call_id, event_type, terminal, workflow_id, received_at`.execute(this.db);
+      returning id, partner_id, call_id, event_type, terminal, workflow_id, received_at${activeTracing() ? TRACEPARENT_COLUMN : sql``}`.execute(this.db);
     const rows = claimed.rows
       .filter((r) => !this.inflightIds.has(r.id))
       .sort((a, b) => Number(b.terminal) - Number(a.terminal) || a.received_at.getTime() - b.received_at.getTime());

@@ -13,6 +13,7 @@ import { operationalEventRoutes } from './routes/operationalEvents';
 import { sourceIngestRoutes } from './routes/sourceIngest';
 import { sourceRoutes } from './routes/sources';
 import { SourceCache } from '../sources/sourceCache';
+import { activeTracing } from '../telemetry/tracing';
 import { tenancyRoutes } from './routes/tenancy';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
@@ -34,6 +35,9 @@ export function createApp(ctx: AppContext, outbox: IngestOutbox): Express {
   app.set('trust proxy', ctx.config.http.trustedProxies);
   app.use(rejectUndecodablePath);
   app.use(assignRequestId);
+  // Ingest's server spans (off unless tracing is configured: src/telemetry/tracing.ts).
+  const tracing = activeTracing();
+  if (tracing) app.use(['/v1/webhooks', '/v1/sources'], tracing.requestSpans);
   app.use(consoleAssets());
 
   const router = Router();

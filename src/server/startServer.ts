@@ -5,6 +5,7 @@ import { PartnerSecretCache } from '../ingest/partnerSecrets';
 import { OutboxDepth } from '../outbox/depth';
 import { readDatabaseSnapshot } from '../metricsDatabaseSnapshot';
 import { lazyClient } from '../temporal/connection';
+import { startTracing } from '../telemetry/tracing';
 import { createApp } from './app';
 import { answerClientErrors } from './clientErrors';
 import type { IngestOutbox } from './routes/ingest';
@@ -26,6 +27,8 @@ export interface RunningServer {
  */
 export async function startServer(core: CoreServices): Promise<RunningServer> {
   const { config } = core;
+  // Before the app is made: it adds the ingest spans only when tracing is on.
+  startTracing(config.telemetry);
   const temporal = lazyClient(config.temporal);
   const ctx: AppContext = {
     config,

@@ -1,4 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { OTEL_WORKFLOW_INTERCEPTORS, TRACED_BUNDLE_FLAG } from './bundleVariant';
 
 /**
  * Bundles the workflows (webpack) and writes the code to stdout. Run as a short-lived child by
@@ -9,7 +10,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
-bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet })
+const traced = process.argv.includes(TRACED_BUNDLE_FLAG);
+
+bundleWorkflowCode({
+  workflowsPath: require.resolve('../../workflows'),
+  workflowInterceptorModules: traced ? [require.resolve(OTEL_WORKFLOW_INTERCEPTORS)] : [],
+  logger: quiet,
+})
   .then(({ code }) => process.stdout.write(code))
   .catch((err: unknown) => {
     process.stderr.write(`workflow bundling failed: ${String(err instanceof Error ? (err.stack ?? err.message) : err)}\n`);

@@ -13,6 +13,8 @@ export interface StartableEvent {
   event_type: string;
   terminal: boolean;
   workflow_id: string;
+  /** The ingest span's traceparent (tracing on; src/outbox/relay.ts): the start continues its trace. */
+  traceparent?: string | null;
 }
 
 export interface StartEventWorkflowOptions {

@@ -8,24 +8,28 @@ import { OutboxListener } from '../outbox/signal';
 import { StartPacer } from '../outbox/startPacer';
 import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
+import { TRACED_BUNDLE_FLAG } from './bundleVariant';
+import { startTracing } from '../telemetry/tracing';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
 import type { Services } from '../services';
 
-let bundlePromise: Promise<{ code: string }> | undefined;
+/** One bundle per variant: with OpenTelemetry's workflow interceptors (tracing on) or without. */
+const bundlePromises = new Map<boolean, Promise<{ code: string }>>();
 
 /**
  * The workflow bundle, made once per process (tests and the bench share it between workers) in a
  * short-lived child process (./bundleWorkflowsMain), so webpack's memory never stays with the
  * worker. Running from source, the child runs the source under tsx too.
  */
-export function workflowBundle(): Promise<{ code: string }> {
-  bundlePromise ??= bundleInChild();
-  return bundlePromise;
+export function workflowBundle(traced = false): Promise<{ code: string }> {
+  let bundle = bundlePromises.get(traced);
+  if (!bundle) bundlePromises.set(traced, (bundle = bundleInChild(traced)));
+  return bundle;
 }
 
-function bundleInChild(): Promise<{ code: string }> {
+function bundleInChild(traced: boolean): Promise<{ code: string }> {
   const main = require.resolve('./bundleWorkflowsMain');
-  const args = main.endsWith('.ts') ? ['--import', 'tsx', main] : [main];
+  const args = [...(main.endsWith('.ts') ? ['--import', 'tsx', main] : [main]), ...(traced ? [TRACED_BUNDLE_FLAG] : [])];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, code, stderr) => {
       if (err) reject(new Error(`workflow bundling failed: ${stderr || err.message}`));
@@ -63,9 +67,15 @@ export interface StartWorkerOptions {
 export async function startWorker(deps: Services, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const { config, logger } = deps;
   installTemporalRuntime(logger, opts.sdkMetricsAddress);
+  // Off by default: then nothing of OpenTelemetry is loaded, and no interceptor is installed.
+  const tracing = startTracing(config.telemetry);
   const connection = await connectWorkerConnection(config.temporal);
   // One client on the worker's native connection: starts and Schedules go through Rust, not grpc-js.
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}),
+  });
   if (opts.reconciliationSchedule) await ensureReconciliationSchedule(client, config, logger);
   if (opts.retentionSchedule) await ensureRetentionSchedule(client, config, logger);
   const agent = createDeliveryAgent(config.allowPrivateNetwork);
@@ -75,7 +85,8 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle(Boolean(tracing))),
+    ...tracing?.workerOptions(),
     activities: createActivities(deps, agent, (eventId) => pacer?.finished(eventId)),
     // Sized for small machines; raise with more cores. Deliveries are I/O-bound, so activity
     // slots can exceed cores comfortably.

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { OTEL_WORKFLOW_INTERCEPTORS } from '../../src/temporal/bundleVariant';
 import { decodeHistory } from '../histories/historyFile';
 
 /**
@@ -19,10 +20,10 @@ function load(f: string) {
 }
 
 /** Each history's replay failure (`<workflow id>: <message>`); none when all replay cleanly. */
-async function replayFailures(workflowsPath: string, histories: ReturnType<typeof load>[]) {
+async function replayFailures(workflowsPath: string, histories: ReturnType<typeof load>[], workflowInterceptorModules: string[] = []) {
   const failures: Array<{ workflowId: string; message: string }> = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }, histories)) {
     replayed++;
     if (result.error) failures.push({ workflowId: result.workflowId, message: result.error.message });
   }
@@ -64,6 +65,14 @@ describe('workflow replay of stored histories', () => {
 
   it('replay deterministically against the current workflow code', async () => {
     const { failures, replayed } = await replayFailures(require.resolve('../../workflows'), files.map(load));
+    expect(failures.map((f) => `${f.workflowId}: ${f.message}`)).toEqual([]);
+    expect(replayed).toBe(files.length);
+  });
+
+  it('replay deterministically with tracing on (OpenTelemetry workflow interceptors in the bundle)', async () => {
+    // Histories recorded with tracing off, replayed by a traced worker: turning tracing on is safe
+    // for workflows in flight (tracing.test.ts replays a traced history with tracing off).
+    const { failures, replayed } = await replayFailures(require.resolve('../../workflows'), files.map(load), [require.resolve(OTEL_WORKFLOW_INTERCEPTORS)]);
     expect(failures.map((f) => `${f.workflowId}: ${f.message}`)).toEqual([]);
     expect(replayed).toBe(files.length);
   });

@@ -19,6 +19,8 @@ export interface PersistEventsColumns {
   /** The payload's JSON text, or null when it is the receipt body itself (read from `body`). */
   payload: Array<string | null>;
   source: string[];
+  /** The ingest span's W3C traceparent (tracing on), kept in the `received` checkpoint's detail. */
+  traceparent: Array<string | null>;
   workflowId: string[];
   /** Born claimed for START_CLAIM_SECONDS: the caller starts the workflow itself. */
   claimStart: boolean[];
@@ -54,10 +56,10 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
         ${c.id}::text[], ${c.partnerId}::text[], ${c.callId}::text[],
         ${c.eventType}::text[], ${c.terminal}::boolean[], ${c.voiceSessionId}::text[],
         ${c.occurredAt}::timestamptz[], ${c.payload}::text[],
-        ${c.source}::text[], ${c.workflowId}::text[], ${c.claimStart}::boolean[],
+        ${c.source}::text[], ${c.traceparent}::text[], ${c.workflowId}::text[], ${c.claimStart}::boolean[],
         ${c.sourceIp}::text[], ${c.headers}::text[], ${c.body}::text[], ${c.sourceId}::text[]
       ) with ordinality as t(id, partner_id, call_id, event_type, terminal, voice_session_id, occurred_at, payload, source,
-                             workflow_id, claim_start, source_ip, headers, body, source_id, ord)
+                             traceparent, workflow_id, claim_start, source_ip, headers, body, source_id, ord)
     ),
     ins as (
       insert into events (id, partner_id, call_id, event_type, terminal, tenant_id, voice_session_id,
@@ -98,7 +100,8 @@ export function persistEventsStatement(db: Kysely<Database>, c: PersistEventsCol
     received as (
       -- The first checkpoint, stamped in the same statement as the event itself.
       insert into event_checkpoints (event_id, stage, detail, at)
-      select ins.id, 'received', jsonb_build_object('source', input.source), now()
+      -- The traceparent (tracing on) is how the relay continues the ingest request's trace.
+      select ins.id, 'received', jsonb_strip_nulls(jsonb_build_object('source', input.source, 'traceparent', input.traceparent)), now()
       from ins join input using (id)
     ),
     latest as (

@@ -16,6 +16,7 @@ import type { AppContext } from '../context';
 import { parseOrThrow, parsePathOrThrow } from '../route';
 import { InvalidSignatureError, UnknownPartnerError } from './ingestRefusals';
 import type { ReceiptLine } from './ingestReceiptLog';
+import { activeTracing } from '../../telemetry/tracing';
 
 export const IngestPath = z.object({ partner_id: PartnerId });
 
@@ -190,6 +191,7 @@ export class IngestStages {
         payloadJson: text,
         workflowId,
         source: 'partner',
+        traceparent: activeTracing()?.currentTraceparent(),
         receipt: { sourceIp: req.ip ?? null, headers: admitted.receiptHeaders ?? receiptHeaders(req), body: admitted.receiptBody ?? text },
         sourceId: admitted.sourceId ?? null,
       });
