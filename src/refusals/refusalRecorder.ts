@@ -7,14 +7,27 @@ import { newId } from '../ids';
 import type { Logger } from '../logger';
 import { clipped, isShownToPartner, MAX_ID, MAX_TEXT } from './refusalPolicy';
 
-/** Per partner: a burst of 20 refusals, then one every 6 s (10 a minute) at most. */
-const PARTNER_BURST = 20;
-const PARTNER_PER_SECOND = 1 / 6;
-/** All partners together: the most partner lookups and inserts a flood can cause per second. */
-const GLOBAL_BURST = 50;
-const GLOBAL_PER_SECOND = 20;
-/** Inserts in flight at once; more are dropped rather than queued (a queue is a memory leak under a flood). */
-const MAX_IN_FLIGHT = 4;
+export interface RecorderBudget {
+  /** Per partner: a burst of refusals, then this many a second. */
+  partnerBurst: number;
+  partnerPerSecond: number;
+  /** All partners together: the most partner lookups and inserts a flood can cause. */
+  globalBurst: number;
+  globalPerSecond: number;
+  /** Stores in flight at once; more are dropped rather than queued (a queue is a memory leak under a flood). */
+  maxInFlight: number;
+  now: () => number;
+}
+
+/** 20 at once, then one every 6 s (10 a minute) per partner; documented in docs/ingest.md and the route. */
+export const DEFAULT_BUDGET: RecorderBudget = {
+  partnerBurst: 20,
+  partnerPerSecond: 1 / 6,
+  globalBurst: 50,
+  globalPerSecond: 20,
+  maxInFlight: 4,
+  now: () => Date.now(),
+};
 
 interface RecorderDeps {
   db: Kysely<Database>;
@@ -32,37 +45,55 @@ interface RecorderDeps {
  * the count is stored on that partner's next stored refusal (`dropped_before`).
  */
 export class IngestRefusalRecorder {
-  private readonly global = new TokenBuckets(GLOBAL_PER_SECOND, GLOBAL_BURST);
-  private readonly perPartner = new TokenBuckets(PARTNER_PER_SECOND, PARTNER_BURST);
+  private readonly global: TokenBuckets;
+  private readonly perPartner: TokenBuckets;
   private readonly dropped = new Map<string, number>();
   private inFlight = 0;
 
-  constructor(private readonly deps: RecorderDeps) {}
+  constructor(
+    private readonly deps: RecorderDeps,
+    private readonly budget: RecorderBudget = DEFAULT_BUDGET,
+  ) {
+    this.global = new TokenBuckets(budget.globalPerSecond, budget.globalBurst);
+    this.perPartner = new TokenBuckets(budget.partnerPerSecond, budget.partnerBurst);
+  }
 
-  /** The receipt's log line (what the request was understood to be) and the refusal it got. */
-  record(line: Record<string, unknown>, err: AppError): void {
+  /**
+   * The receipt's log line (what the request was understood to be) and the refusal it got. The
+   * ingest route does not await the promise (tests do); it never rejects.
+   */
+  record(line: Record<string, unknown>, err: AppError): Promise<void> {
     try {
       const reason = String(line['reason'] ?? (err as { reason?: unknown }).reason ?? err.code);
-      if (!isShownToPartner(err, reason)) return;
-      if (this.inFlight >= MAX_IN_FLIGHT || this.global.take('all', Date.now()) > 0) return;
+      if (!isShownToPartner(err, reason)) return Promise.resolve();
+      const partnerId = String(line['partner_id']);
+      if (this.inFlight >= this.budget.maxInFlight || this.global.take('all', this.budget.now()) > 0) {
+        this.countDropped(partnerId);
+        return Promise.resolve();
+      }
       this.inFlight += 1;
-      void this.store(line, err, reason)
+      return this.store(partnerId, line, err, reason)
         .catch((caught: unknown) => this.deps.logger.warn({ err: caught }, 'could not store an ingest refusal'))
         .finally(() => {
           this.inFlight -= 1;
         });
     } catch (caught) {
       this.deps.logger.warn({ err: caught }, 'could not record an ingest refusal');
+      return Promise.resolve();
     }
   }
 
-  private async store(line: Record<string, unknown>, err: AppError, reason: string): Promise<void> {
-    const partnerId = String(line['partner_id']);
+  /** Counted per partner id as named in the URL; the map is cleared, never grown without bound. */
+  private countDropped(partnerId: string): void {
+    if (this.dropped.size > 10_000) this.dropped.clear();
+    this.dropped.set(partnerId, (this.dropped.get(partnerId) ?? 0) + 1);
+  }
+
+  private async store(partnerId: string, line: Record<string, unknown>, err: AppError, reason: string): Promise<void> {
     // Cached (the ingest route looked it up already, except for refusals before the lookup).
     if (!(await this.deps.partnerSecrets.get(partnerId)).exists) return;
-    if (this.perPartner.take(partnerId, Date.now()) > 0) {
-      if (this.dropped.size > 10_000) this.dropped.clear();
-      this.dropped.set(partnerId, (this.dropped.get(partnerId) ?? 0) + 1);
+    if (this.perPartner.take(partnerId, this.budget.now()) > 0) {
+      this.countDropped(partnerId);
       return;
     }
     const droppedBefore = this.dropped.get(partnerId) ?? 0;

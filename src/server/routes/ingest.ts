@@ -67,7 +67,7 @@ export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutb
       result = await stages.receive(req, receipt.line);
     } catch (caught) {
       const err = receipt.refused(caught);
-      refusals.record(receipt.line, err); // never awaited: a sample for the partner (src/refusals)
+      void refusals.record(receipt.line, err); // never awaited: a sample for the partner (src/refusals)
       throw err;
     }
     res.status(result.duplicate ? 200 : 202).json({
