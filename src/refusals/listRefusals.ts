@@ -8,7 +8,7 @@ import type { z } from 'zod';
 export async function listIngestRefusals(db: Kysely<Database>, partnerId: string, f: ListIngestRefusalsQuery) {
   let q = db.selectFrom('ingest_refusals').selectAll().where('partner_id', '=', partnerId).orderBy('id', 'desc').limit(f.limit + 1);
   if (f.after) q = q.where('id', '<', f.after);
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.status !== undefined) q = q.where('status', '=', Number(f.status));
   if (f.reason) q = q.where('reason', '=', f.reason);
   if (f.since) q = q.where('received_at', '>=', new Date(f.since));
   if (f.until) q = q.where('received_at', '<', new Date(f.until));

@@ -12,7 +12,7 @@ import type { AppError } from '../errors';
  *
  * Nothing of a refused body is kept: for a 401 it is not even known to be the partner's.
  */
-const SHOWN_STATUSES = new Set([400, 401, 413, 415, 422, 429]);
+const SHOWN_STATUSES = new Set([400, 401, 413, 415, 422, 429]); // and ListIngestRefusalsQuery.status
 
 /** Reasons of refusals that happen before the URL is known to name a partner at all. */
 const UNIDENTIFIED_REASONS = new Set(['invalid_partner_id']);

@@ -4,7 +4,8 @@ import { listQuery, PageMeta, Timestamp } from '../tenancy/wireCommon';
 
 export const IngestRefusalPath = z.object({ partner_id: PartnerId });
 
-export const REFUSAL_STATUSES = [400, 401, 413, 415, 422, 429] as const;
+/** The statuses refusalPolicy.ts keeps, as the query spells them. */
+const REFUSAL_STATUSES = ['400', '401', '413', '415', '422', '429'] as const;
 
 export const IngestRefusalSchema = z
   .object({
@@ -13,7 +14,7 @@ export const IngestRefusalSchema = z
     received_at: Timestamp,
     status: z.number().int().meta({ description: 'The HTTP status the POST got (400, 401, 413, 415, 422 or 429)' }),
     code: z.string().meta({ description: 'The error code of the answer (`invalid_signature`, `validation_failed`, …)' }),
-    reason: z.string().meta({ description: 'Why, as the ingest log says it (`signature_mismatch`, `timestamp_out_of_tolerance`, `rate_limited`, …)' }),
+    reason: z.string().meta({ description: 'Why, as the ingest log says it (`signature_mismatch`, `stale_timestamp`, `rate_limited`, …)' }),
     message: z.string().meta({ description: 'The message of the answer, cut to 500 characters' }),
     source_ip: z.string().nullable(),
     webhook_id: z.string().nullable().meta({ description: 'The `webhook-id` of a verified request (known only after the signature)' }),
@@ -26,10 +27,8 @@ export const IngestRefusalSchema = z
 export const IngestRefusalListSchema = z.object({ data: z.array(IngestRefusalSchema), ...PageMeta }).meta({ id: 'IngestRefusalList' });
 
 export const ListIngestRefusalsQuery = listQuery(IngestRefusalId).extend({
-  status: z.coerce
-    .number()
-    .int()
-    .refine((s) => (REFUSAL_STATUSES as readonly number[]).includes(s), 'must be one of 400, 401, 413, 415, 422, 429')
+  status: z
+    .enum(REFUSAL_STATUSES)
     .optional()
     .meta({ description: 'Only refusals answered with this status' }),
   reason: z
