@@ -303,6 +303,8 @@ if (!hasChromium) {
     // Someone else's browser (no cookies) opens the link: tenant A's console, nothing more.
     await browser.clearCookies();
     await page.goto(portalUrl);
+    // The partner's page showed the same heading: wait for the portal session's header, not the heading.
+    await page.locator('header', { hasText: '(portal link)' }).waitFor();
     await heading('Dental Clinic').waitFor();
     expect(page.url()).not.toContain('portal=');
     expect(await page.locator('header').innerText()).toContain(`Tenant ${tenantA.id} (portal link)`);
@@ -345,6 +347,7 @@ if (!hasChromium) {
     expect(defaultRes.status).toBe(401);
     await waitUntil('the refusal stored', async () => (await api('GET', `/v1/partners/${partner.id}/ingest-refusals`, partner.api_key)).body.data.length > 0, 30_000);
 
+    await browser.clearCookies(); // whatever the journey before left, start signed out
     await signIn(partner.api_key);
     await heading('Tenants').waitFor();
     await page.getByRole('link', { name: 'Ingest errors' }).click();
