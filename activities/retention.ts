@@ -90,6 +90,11 @@ const statements: Record<PurgeTarget, (c: RetentionCutoffs, limit: number) => Ra
     delete from audit_log where id = any(array(
       select id from audit_log where at < ${before} limit ${limit}))`,
 
+  // A partner's sampled ingest refusals: diagnostics, nothing refers to them.
+  ingest_refusals: ({ before }, limit) => sql`
+    delete from ingest_refusals where id = any(array(
+      select id from ingest_refusals where received_at < ${before} limit ${limit}))`,
+
   endpoint_rate_windows: ({ rateWindowBefore }, limit) => sql`
     delete from endpoint_rate_windows where ctid = any(array(
       select ctid from endpoint_rate_windows where window_start < ${rateWindowBefore} limit ${limit}))`,

@@ -26,6 +26,7 @@ export const IncidentId = resourceId('inc', 'incident');
 export const PortalLinkId = resourceId('plk', 'portal link');
 export const SourceId = resourceId('src', 'source');
 export const SourceReceiptId = resourceId('srr', 'source receipt');
+export const IngestRefusalId = resourceId('irf', 'ingest refusal');
 
 /** A reconciliation run by its id or by its workflow id (scheduled runs have Temporal's own ids). */
 export const ReconciliationRunRef = z

@@ -7,6 +7,7 @@ import { deliveriesView } from './views/deliveries';
 import { endpointView } from './views/endpoint';
 import { eventView } from './views/event';
 import { incidentsView, partnerHome, quarantineView } from './views/partner';
+import { ingestErrorsView } from './views/ingestErrors';
 import { signInView } from './views/signIn';
 import { tenantView } from './views/tenant';
 
@@ -52,7 +53,7 @@ function navigation(s: Session): HTMLElement {
   const links =
     p.kind === 'tenant'
       ? [link(href(`/tenants/${p.tenant_id}`), 'Endpoints'), link(href('/deliveries'), 'Delivery log')]
-      : [link(href('/'), 'Tenants'), link(href('/deliveries'), 'Delivery log'), link(href('/quarantine'), 'Quarantine'), link(href('/incidents'), 'Reconciliation')];
+      : [link(href('/'), 'Tenants'), link(href('/deliveries'), 'Delivery log'), link(href('/quarantine'), 'Quarantine'), link(href('/ingest-errors'), 'Ingest errors'), link(href('/incidents'), 'Reconciliation')];
   const who = p.kind === 'tenant' ? `Tenant ${p.tenant_id}${p.via === 'portal_session' ? ' (portal link)' : ''}` : `Partner ${p.partner_id}`;
   return h(
     'header',
@@ -80,6 +81,7 @@ async function viewFor(s: Session): Promise<HTMLElement> {
   if (first === 'events' && second) return eventView(s, second);
   if (first === 'quarantine') return quarantineView();
   if (first === 'incidents') return incidentsView(s);
+  if (first === 'ingest-errors' && s.principal.kind === 'partner') return ingestErrorsView(s, { parts, params });
   if (s.principal.kind === 'tenant') return tenantView(s, s.principal.tenant_id!);
   return partnerHome();
 }

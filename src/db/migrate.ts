@@ -10,6 +10,7 @@ import * as m0010 from './migrations/0010_endpoint_delivery_options';
 import * as m0011 from './migrations/0011_operator_signals';
 import * as m0012 from './migrations/0012_console_sessions';
 import * as m0013 from './migrations/0013_source_traces';
+import * as m0014 from './migrations/0014_ingest_refusals';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0011_operator_signals': m0011,
   '0012_console_sessions': m0012,
   '0013_source_traces': m0013,
+  '0014_ingest_refusals': m0014,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -312,6 +312,23 @@ export interface SourceReceiptsTable {
   body: string;
 }
 
+/** A sampled refusal of the default ingest route, for the partner to see why (no body). */
+export interface IngestRefusalsTable {
+  id: string;
+  partner_id: string;
+  received_at: Generated<Date>;
+  status: number;
+  code: string;
+  reason: string;
+  message: string;
+  source_ip: string | null;
+  webhook_id: string | null;
+  event_type: string | null;
+  call_id: string | null;
+  /** Refusals of this partner not stored (over its sample budget) since the previous stored one. */
+  dropped_before: Generated<number>;
+}
+
 export interface Database {
   partners: PartnersTable;
   signing_secrets: SigningSecretsTable;
@@ -338,6 +355,7 @@ export interface Database {
   sources: SourcesTable;
   source_secrets: SourceSecretsTable;
   source_receipts: SourceReceiptsTable;
+  ingest_refusals: IngestRefusalsTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

@@ -22,6 +22,7 @@ export const PURGE_TARGETS = [
   'quarantine',
   'endpoint_rate_windows',
   'audit_log',
+  'ingest_refusals',
 ] as const;
 
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];

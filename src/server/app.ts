@@ -5,6 +5,7 @@ import { errorMiddleware, notFoundHandler } from './errorMiddleware';
 import { methodNotAllowed } from './methodNotAllowed';
 import { rejectUndecodablePath } from './pathEncoding';
 import { auditLogRoutes } from './routes/auditLog';
+import { partnerIngestRefusalRoutes } from './routes/partnerIngestRefusals';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { ingestRoutes, type IngestOutbox } from './routes/ingest';
@@ -69,4 +70,5 @@ function registerApiRoutes(router: Router, ctx: AppContext): void {
   endpointStatsRoutes(router, ctx);
   auditLogRoutes(router, ctx);
   operationalEventRoutes(router, ctx);
+  partnerIngestRefusalRoutes(router, ctx);
 }

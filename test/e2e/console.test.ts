@@ -7,12 +7,12 @@ import { seedPartner, seedTenant } from '../support/fixtures';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { waitUntil } from '../integration/deliveryHelpers';
-import { postEvent } from '../support/inboundSigning';
+import { partnerHeaders, postEvent } from '../support/inboundSigning';
 
 /**
  * The console in a real browser (the machine's Chromium through playwright-core) on the real
  * stack: a tenant's whole delivery journey, a partner's views and portal link, what editing URLs
- * reaches, sign-out. Screenshots of each main page go to test/artifacts/console/ (git-ignored);
+ * reaches, sign-out, why a partner's POSTs were refused. Screenshots of each main page go to test/artifacts/console/ (git-ignored);
  * with SWITCHBOARD_CONSOLE_SCREENSHOTS=docs they are also copied to docs/console/ (committed).
  */
 const CHROMIUM = '/usr/bin/chromium';
@@ -303,6 +303,8 @@ if (!hasChromium) {
     // Someone else's browser (no cookies) opens the link: tenant A's console, nothing more.
     await browser.clearCookies();
     await page.goto(portalUrl);
+    // The partner's page showed the same heading: wait for the portal session's header, not the heading.
+    await page.locator('header', { hasText: '(portal link)' }).waitFor();
     await heading('Dental Clinic').waitFor();
     expect(page.url()).not.toContain('portal=');
     expect(await page.locator('header').innerText()).toContain(`Tenant ${tenantA.id} (portal link)`);
@@ -320,6 +322,58 @@ if (!hasChromium) {
     // And the revoked link opens nothing.
     await page.goto(portalUrl);
     await page.getByText(/This portal link cannot be used/).waitFor();
+  });
+
+  it("a partner sees why its POSTs were refused: a badly signed event and an unmappable source event, with their reasons", async () => {
+    // A source that maps {kind, id, at}; its event without an id verifies but cannot be mapped.
+    const source = await api('POST', `/v1/partners/${partner.id}/sources`, partner.api_key, {
+      name: 'Dialer',
+      verification: { scheme: 'token' },
+      mapping: { event: '/kind', call_id: '/id', occurred_at: '/at', event_names: { hangup: 'call.ended' } },
+      secret: 'tok_console_dialer_5f0c2e9a7b1d',
+    });
+    expect(source.status).toBe(201);
+    const unmappable = JSON.stringify({ kind: 'hangup', at: new Date().toISOString() });
+    const sourceRes = await fetch(`${stack.api}${source.body.ingest_path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok_console_dialer_5f0c2e9a7b1d' },
+      body: unmappable,
+    });
+    expect(sourceRes.status).toBe(422);
+    // The default route, signed with a secret that is not the partner's.
+    const badlySigned = JSON.stringify({ event: 'call.started', call_id: 'badly-signed-1', occurred_at: new Date().toISOString(), data: {} });
+    const wrongSecret = `whsec_${Buffer.alloc(24, 9).toString('base64')}`;
+    const defaultRes = await fetch(`${stack.api}/v1/webhooks/${partner.id}`, { method: 'POST', headers: partnerHeaders(wrongSecret, badlySigned), body: badlySigned });
+    expect(defaultRes.status).toBe(401);
+    await waitUntil('the refusal stored', async () => (await api('GET', `/v1/partners/${partner.id}/ingest-refusals`, partner.api_key)).body.data.length > 0, 30_000);
+
+    await browser.clearCookies(); // whatever the journey before left, start signed out
+    await signIn(partner.api_key);
+    await heading('Tenants').waitFor();
+    await page.getByRole('link', { name: 'Ingest errors' }).click();
+    await heading('Ingest errors').waitFor();
+    const refused = page.getByRole('row', { name: /signature_mismatch/ });
+    await refused.waitFor();
+    expect(await refused.innerText()).toMatch(/401 invalid_signature/);
+    const receipt = page.getByRole('row', { name: /Dialer/ });
+    await receipt.waitFor();
+    expect(await receipt.innerText()).toMatch(/rejected[\s\S]*call_id/);
+    await shot('13-partner-ingest-errors');
+
+    // Filters, keyboard only: status 422 hides the signature refusal; Enter in a field applies them.
+    await page.getByLabel('Status').selectOption('422');
+    await page.getByLabel('Reason').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/status=422/);
+    await heading('Ingest errors').waitFor();
+    await page.getByRole('row', { name: /Dialer/ }).waitFor();
+    expect(await page.getByRole('row', { name: /signature_mismatch/ }).count()).toBe(0);
+    // At phone width the page is still one column with its tables in scroll boxes.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open('/ingest-errors');
+    await page.getByRole('row', { name: /signature_mismatch/ }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('loaded nothing from elsewhere and broke no CSP rule', () => {

@@ -106,7 +106,7 @@ describe('the retention purge', () => {
       values (${id}, ${partnerId}, ${runId}, 'reconciliation_mismatch', 'warning', ${resolvedDaysAgo === null ? 'open' : 'resolved'}, 's', '{}'::jsonb,
               ${daysAgo(days)}, ${resolvedDaysAgo === null ? null : daysAgo(resolvedDaysAgo)})`.execute(db);
   }
-  async function ids(table: 'receipts' | 'source_receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries' | 'audit_log') {
+  async function ids(table: 'receipts' | 'source_receipts' | 'delivery_attempts' | 'event_checkpoints' | 'operational_events' | 'reconciliation_replays' | 'incidents' | 'reconciliation_runs' | 'quarantine' | 'events' | 'deliveries' | 'audit_log' | 'ingest_refusals') {
     const { rows } = await sql<{ id: string }>`select id::text as id from ${sql.table(table)} order by id`.execute(db);
     return rows.map((r) => r.id).sort();
   }
@@ -149,6 +149,10 @@ describe('the retention purge', () => {
       insert into audit_log (id, at, partner_id, actor_kind, action, target_type, target_id)
       values ('aud_old', ${daysAgo(40)}, ${partnerId}, 'admin', 'partner.created', 'partner', ${partnerId}),
              ('aud_new', ${daysAgo(2)}, ${partnerId}, 'admin', 'tenant.created', 'tenant', ${tenantId})`.execute(db);
+    await sql`
+      insert into ingest_refusals (id, partner_id, received_at, status, code, reason, message)
+      values ('irf_old', ${partnerId}, ${daysAgo(40)}, 401, 'invalid_signature', 'signature_mismatch', 'm'),
+             ('irf_new', ${partnerId}, ${daysAgo(2)}, 401, 'invalid_signature', 'signature_mismatch', 'm')`.execute(db);
 
     await insertRun('rec_old', 40, 'completed'); // plain old run: replays and run go
     const oldReplays = [await insertReplay('rec_old', 40)];
@@ -185,6 +189,7 @@ describe('the retention purge', () => {
       quarantine: 1,
       endpoint_rate_windows: 2,
       audit_log: 1,
+      ingest_refusals: 1,
     });
     expect(result.continuedAsNew).toBe(0);
     expect(await ids('receipts')).toEqual([...keptReceipts].sort());
@@ -202,6 +207,7 @@ describe('the retention purge', () => {
     expect(await ids('reconciliation_runs')).toEqual(['rec_new', 'rec_old_open', 'rec_old_recent_resolution', 'rec_old_running']);
     expect(await ids('quarantine')).toEqual(['qtn_evt_qdiscarded', 'qtn_evt_qopen']);
     expect(await ids('audit_log')).toEqual(['aud_new']);
+    expect(await ids('ingest_refusals')).toEqual(['irf_new']);
     const { rows: windows } = await sql<{ window_start: string }>`select window_start from endpoint_rate_windows`.execute(db);
     expect(windows.map((w) => Number(w.window_start))).toEqual([nowSecond]);
     // Events and deliveries are kept: they are what dedupe, redrive and reconciliation read.

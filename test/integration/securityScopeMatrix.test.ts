@@ -423,6 +423,17 @@ describe('scope matrix: every documented route x 7 callers', () => {
       route: 'GET /v1/partners/{partner_id}/sources/{source_id}/receipts',
       cases: () => [{ label: "A's source receipts", expect: SOURCE_OF_A, request: () => ({ method: 'GET', path: `/v1/partners/${ids.pA}/sources/${ids.srcA}/receipts` }) }],
     },
+    {
+      route: 'GET /v1/partners/{partner_id}/ingest-refusals',
+      cases: () => [
+        {
+          label: "A's ingest refusals",
+          expect: SOURCE_OF_A,
+          request: () => ({ method: 'GET', path: `/v1/partners/${ids.pA}/ingest-refusals?status=401` }),
+          check: (_w, res) => expect(res.body.data.every((r: { partner_id: string }) => r.partner_id === ids.pA)).toBe(true),
+        },
+      ],
+    },
   ];
 
   const ROUTES: RouteRow[] = [

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InboundEventSchema } from '../../domain/inboundEvent';
 import type { Config } from '../../config';
 import type { PersistResult } from '../../ingest/persistEvent';
+import { IngestRefusalRecorder } from '../../refusals/refusalRecorder';
 import type { AppContext } from '../context';
 import { registerOperation } from '../openapi';
 import { IngestReceiptLog } from './ingestReceiptLog';
@@ -58,13 +59,16 @@ function registerIngestOperation(config: Config): void {
 export function ingestRoutes(router: Router, ctx: AppContext, outbox: IngestOutbox): IngestStages {
   registerIngestOperation(ctx.config);
   const stages = new IngestStages(ctx, outbox);
+  const refusals = new IngestRefusalRecorder(ctx);
   router.post('/v1/webhooks/:partner_id', async (req: Request, res: Response) => {
     const receipt = new IngestReceiptLog(req.params['partner_id'], req.ip ?? null, ctx.logger, ctx.metrics);
     let result: PersistResult;
     try {
       result = await stages.receive(req, receipt.line);
     } catch (caught) {
-      throw receipt.refused(caught);
+      const err = receipt.refused(caught);
+      void refusals.record(receipt.line, err); // never awaited: a sample for the partner (src/refusals)
+      throw err;
     }
     res.status(result.duplicate ? 200 : 202).json({
       event_id: result.eventId,
