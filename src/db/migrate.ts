@@ -9,6 +9,7 @@ import * as m0009 from './migrations/0009_sources';
 import * as m0010 from './migrations/0010_endpoint_delivery_options';
 import * as m0011 from './migrations/0011_operator_signals';
 import * as m0012 from './migrations/0012_console_sessions';
+import * as m0015 from './migrations/0015_operations_endpoints';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0010_endpoint_delivery_options': m0010,
   '0011_operator_signals': m0011,
   '0012_console_sessions': m0012,
+  '0015_operations_endpoints': m0015,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createDeliveryAgent } from '../net/webhookHttpClient';
+import { OperationalDispatcher } from '../operational/operationalDispatcher';
 import { OutboxRelay } from '../outbox/relay';
 import { OutboxListener } from '../outbox/signal';
 import { StartPacer } from '../outbox/startPacer';
@@ -10,6 +11,9 @@ import { connectWorkerConnection } from './connection';
 import { installTemporalRuntime } from './runtime';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
 import type { Services } from '../services';
+
+/** Operational events are rare; a second of latency on an alert is fine. */
+const OPERATIONAL_DISPATCH_POLL_MS = 1_000;
 
 let bundlePromise: Promise<{ code: string }> | undefined;
 
@@ -94,9 +98,13 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     maxCachedWorkflows: 150,
   });
   const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client, pacer);
+  // Operational events ride on the relay switch: a worker that starts workflows starts these too.
+  const dispatcher = opts.relay === false ? undefined : new OperationalDispatcher(deps.db, client, config, logger, OPERATIONAL_DISPATCH_POLL_MS);
+  dispatcher?.start();
   logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace, relay: Boolean(relay) }, 'worker started');
   const done = worker.run().finally(async () => {
     await relay?.stop();
+    await dispatcher?.stop();
     await agent.close();
     await connection.close();
   });
@@ -106,6 +114,7 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     async shutdown() {
       // Stop starting new workflows first, then drain the worker.
       await relay?.stop();
+      await dispatcher?.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
