@@ -22,6 +22,11 @@ const OperationsEndpointPath = z.strictObject({ endpoint_id: EndpointId });
  * tenant delivery (signed, retried, dead-lettered, redriven with /v1/deliveries/.../redrive).
  */
 export function operationsEndpointRoutes(router: Router, ctx: AppContext): void {
+  createOperationsEndpointRoute(router, ctx);
+  listAndDeleteOperationsEndpointRoutes(router, ctx);
+}
+
+function createOperationsEndpointRoute(router: Router, ctx: AppContext): void {
   const { db, secretBox, config } = ctx;
 
   defineRoute(
@@ -47,7 +52,10 @@ export function operationsEndpointRoutes(router: Router, ctx: AppContext): void 
       return { status: 201, body: { ...endpointToWire(endpoint, await activePublicKeys(db, id)), ...(secret ? { secret } : {}) } };
     },
   );
+}
 
+function listAndDeleteOperationsEndpointRoutes(router: Router, ctx: AppContext): void {
+  const { db } = ctx;
   defineRoute(
     router,
     ctx,
