@@ -119,6 +119,27 @@ describe('operational webhooks', () => {
     await api(stack, 'DELETE', `/v1/operations-endpoints/${created.body.id}`, partner.api_key);
   });
 
+  it('a redriven tenant delivery that succeeds is reported as delivery.recovered', async () => {
+    const opsRx = await receiver(() => ({ status: 200 }));
+    const created = await api<{ id: string; secret: string }>(stack, 'POST', '/v1/operations-endpoints', partner.api_key, { url: opsRx.url });
+    expect(created.status).toBe(201);
+    const t = await seedTenant(stack, partner.id, 'Recovers');
+    let up = false;
+    const rx = await receiver(() => ({ status: up ? 200 : 500 }));
+    const ep = await seedEndpoint(stack, partner.id, t.id, { url: rx.url, max_attempts: 1 });
+    await sendEvent(stack, partner, { call_id: uniqueCallId('recover'), tenant_id: t.id });
+    const parked = await opsDeliveryOf(ep.id, (d) => d.status === 'dead_lettered');
+
+    up = true;
+    expect((await api(stack, 'POST', `/v1/deliveries/${parked.id}/redrive`, partner.api_key)).status).toBeLessThan(300);
+    const recovered = await waitUntil('delivery.recovered at the operations endpoint', async () =>
+      opsRx.requests.map((r) => verified(r, created.body.secret)).find((e) => e.type === 'delivery.recovered'),
+    60_000);
+    expect(recovered).toMatchObject({ source: 'operational', data: { tenant_id: t.id, detail: { delivery_id: parked.id, endpoint_id: ep.id } } });
+
+    await api(stack, 'DELETE', `/v1/operations-endpoints/${created.body.id}`, partner.api_key);
+  });
+
   it("a tenant's own operations endpoint receives the events about its own endpoints only", async () => {
     const mine = await failingTenant('Mine');
     const theirs = await failingTenant('Theirs');
