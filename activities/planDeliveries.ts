@@ -40,6 +40,7 @@ export async function planDeliveries(db: Kysely<Database>, input: PlanDeliveries
     .selectFrom('endpoints')
     .select(['id', 'partner_id'])
     .where('tenant_id', '=', input.tenantId)
+    .where('purpose', '=', 'events')
     .where('enabled', '=', true)
     .where('deleted_at', 'is', null)
     .where((eb) => eb.or([eb('event_types', 'is', null), eb(sql.val(input.eventType), '=', sql<string>`any(event_types)`)]))

@@ -22,5 +22,5 @@ export function circuitOnSuccess(endpointId: string, delivered: boolean, closeCi
       circuit_window_attempts = case when ${windowEnds} then 0 else circuit_window_attempts + 1 end,
       circuit_window_failures = case when ${windowEnds} then 0 else circuit_window_failures end
     where id = ${endpointId} and ${delivered} and (consecutive_failures > 0 or ${close} or circuit_window_ends_at is not null)
-    returning 1`;
+    returning partner_id, tenant_id`;
 }

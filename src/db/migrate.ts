@@ -11,6 +11,7 @@ import * as m0011 from './migrations/0011_operator_signals';
 import * as m0012 from './migrations/0012_console_sessions';
 import * as m0013 from './migrations/0013_source_traces';
 import * as m0014 from './migrations/0014_ingest_refusals';
+import * as m0015 from './migrations/0015_operations_endpoints';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0012_console_sessions': m0012,
   '0013_source_traces': m0013,
   '0014_ingest_refusals': m0014,
+  '0015_operations_endpoints': m0015,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

@@ -60,7 +60,10 @@ export interface TenantRoutesTable {
 export interface EndpointsTable {
   id: string;
   partner_id: string;
-  tenant_id: string;
+  /** Null only for a partner-level operations endpoint (CHECK endpoints_tenant_or_operations). */
+  tenant_id: string | null;
+  /** 'events': tenant traffic; 'operations': operational events only (src/operational). */
+  purpose: Generated<'events' | 'operations'>;
   url: string;
   description: string | null;
   event_types: string[] | null;
@@ -108,7 +111,7 @@ export interface EventsTable {
   occurred_at: Timestamp;
   received_at: Timestamp;
   payload: Json<Record<string, unknown>>;
-  source: Generated<'partner' | 'reconciliation' | 'test'>;
+  source: Generated<'partner' | 'reconciliation' | 'test' | 'operational'>;
   status: Generated<EventStatus>;
   workflow_id: string;
   workflow_started_at: NullableTimestamp;
@@ -155,7 +158,8 @@ export interface DeliveriesTable {
   id: string;
   event_id: string;
   endpoint_id: string;
-  tenant_id: string;
+  /** Null only for a delivery to a partner-level operations endpoint. */
+  tenant_id: string | null;
   partner_id: string;
   status: Generated<DeliveryStatus>;
   attempt_count: Generated<number>;
@@ -260,6 +264,8 @@ export interface OperationalEventsTable {
   type: string;
   detail: Json<Record<string, unknown>>;
   at: Timestamp;
+  /** Set once the dispatcher stored its deliveries and started their workflows. */
+  dispatched_at: NullableTimestamp;
 }
 
 export interface AuditLogTable {

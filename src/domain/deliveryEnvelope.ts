@@ -5,18 +5,19 @@
 export interface DeliveryEnvelope {
   id: string;
   type: string;
-  tenant_id: string;
+  /** Null only on an operational event sent to a partner-level operations endpoint. */
+  tenant_id: string | null;
   call_id: string;
   occurred_at: string;
   received_at: string;
-  source?: 'reconciliation';
+  source?: 'reconciliation' | 'operational';
   data: Record<string, unknown>;
 }
 
 export function buildEnvelope(e: {
   id: string;
   event_type: string;
-  tenant_id: string;
+  tenant_id: string | null;
   call_id: string;
   occurred_at: Date;
   received_at: Date;
@@ -30,7 +31,7 @@ export function buildEnvelope(e: {
     call_id: e.call_id,
     occurred_at: e.occurred_at.toISOString(),
     received_at: e.received_at.toISOString(),
-    ...(e.source === 'reconciliation' ? { source: 'reconciliation' as const } : {}),
+    ...(e.source === 'reconciliation' || e.source === 'operational' ? { source: e.source } : {}),
     data: e.payload.data ?? {},
   };
 }

@@ -6,9 +6,9 @@
 export const OPERATIONAL_EVENT_TYPES = {
   'endpoint.disabled': 'An endpoint failed continuously for ENDPOINT_DISABLE_AFTER and was disabled (detail: endpoint_id, failing_since).',
   'endpoint.circuit_opened': "An endpoint's circuit opened: its deliveries wait without spending attempts (detail: endpoint_id, reason).",
-  'endpoint.circuit_closed': "An endpoint's circuit closed again after a successful probe (detail: endpoint_id). Reserved: not emitted yet.",
+  'endpoint.circuit_closed': "An endpoint's circuit closed again after a successful probe (detail: endpoint_id).",
   'delivery.dead_lettered': 'A delivery exhausted its attempts or failed permanently and waits for a redrive (detail: delivery_id, event_id, endpoint_id, reason).',
-  'delivery.recovered': 'A redriven delivery was delivered (detail: delivery_id, endpoint_id). Reserved: not emitted yet.',
+  'delivery.recovered': 'A redriven delivery was delivered (detail: delivery_id, event_id, endpoint_id).',
   'incident.raised': 'Reconciliation found terminal calls without webhooks (detail: incident_id, severity, ...).',
   'incident.resolved': 'Someone resolved an incident (detail: incident_id, note, by).',
   'event.quarantined': 'An event could not be routed to exactly one tenant and waits for a partner decision (detail: event_id, reason).',

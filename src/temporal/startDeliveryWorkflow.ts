@@ -20,7 +20,8 @@ export interface DeliveryStart {
   /** attempt_count so far: the new run's attempt budget counts from here. */
   attemptBase: number;
   partnerId: string;
-  tenantId: string;
+  /** Null for a delivery to a partner-level operations endpoint. */
+  tenantId: string | null;
   callId: string;
   eventType: string;
   /** Why this run exists, shown as the workflow summary in the UI (the host is appended). */
@@ -48,6 +49,6 @@ export async function startDeliveryWorkflow(client: Client, config: Config, s: D
     ],
     staticSummary: `${s.purpose}: deliver ${s.eventType} to ${destination}`,
     staticDetails: s.details,
-    typedSearchAttributes: workflowSearchAttributes({ partnerId: s.partnerId, tenantId: s.tenantId, callId: s.callId, eventType: s.eventType, deliveryStatus: 'delivering' }),
+    typedSearchAttributes: workflowSearchAttributes({ partnerId: s.partnerId, tenantId: s.tenantId ?? undefined, callId: s.callId, eventType: s.eventType, deliveryStatus: 'delivering' }),
   });
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createDeliveryAgent } from '../net/webhookHttpClient';
+import { OperationalDispatcher } from '../operational/operationalDispatcher';
 import { OutboxRelay } from '../outbox/relay';
 import { OutboxListener } from '../outbox/signal';
 import { StartPacer } from '../outbox/startPacer';
@@ -12,6 +13,9 @@ import { TRACED_BUNDLE_FLAG } from './bundleVariant';
 import { startTracing } from '../telemetry/tracing';
 import { ensureReconciliationSchedule, ensureRetentionSchedule } from './schedules';
 import type { Services } from '../services';
+
+/** Operational events are rare; a second of latency on an alert is fine. */
+const OPERATIONAL_DISPATCH_POLL_MS = 1_000;
 
 /** One bundle per variant: with OpenTelemetry's workflow interceptors (tracing on) or without. */
 const bundlePromises = new Map<boolean, Promise<{ code: string }>>();
@@ -105,9 +109,13 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     maxCachedWorkflows: 150,
   });
   const relay = opts.relay === false ? undefined : startOutboxRelay(deps, client, pacer);
+  // Operational events ride on the relay switch: a worker that starts workflows starts these too.
+  const dispatcher = opts.relay === false ? undefined : new OperationalDispatcher(deps.db, client, config, logger, OPERATIONAL_DISPATCH_POLL_MS);
+  dispatcher?.start();
   logger.info({ task_queue: config.temporal.taskQueue, namespace: config.temporal.namespace, relay: Boolean(relay) }, 'worker started');
   const done = worker.run().finally(async () => {
     await relay?.stop();
+    await dispatcher?.stop();
     await agent.close();
     await connection.close();
   });
@@ -117,6 +125,7 @@ export async function startWorker(deps: Services, opts: StartWorkerOptions = {})
     async shutdown() {
       // Stop starting new workflows first, then drain the worker.
       await relay?.stop();
+      await dispatcher?.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },

@@ -36,9 +36,14 @@ const DeliveryOptionFields = {
   retry_schedule_seconds: RetrySchedule.nullable().optional(),
 };
 
+export const EndpointPurpose = z.enum(['events', 'operations']).meta({
+  description: "`events` (default): the tenant's events. `operations`: operational events about this tenant's endpoints and deliveries only (GET /v1/operational-events), signed and retried like any delivery; never planned for the tenant's events.",
+});
+
 export const CreateEndpointBody = z
   .strictObject({
     url: Url,
+    purpose: EndpointPurpose.optional(),
     event_types: EventTypes.nullable().optional(),
     description: Description.optional(),
     max_attempts: MaxAttempts.optional(),
@@ -64,7 +69,8 @@ export const UpdateEndpointBody = z
 export const EndpointSchema = z
   .object({
     id: z.string(),
-    tenant_id: z.string(),
+    tenant_id: z.string().nullable().meta({ description: "Null only for a partner's own operations endpoint" }),
+    purpose: EndpointPurpose,
     url: z.string(),
     description: z.string().nullable(),
     event_types: z.array(z.string()).nullable(),
@@ -117,6 +123,7 @@ export function endpointToWire(e: Endpoint, publicKeys: string[] = []): z.infer<
   return {
     id: e.id,
     tenant_id: e.tenant_id,
+    purpose: e.purpose,
     url: e.url,
     description: e.description,
     event_types: e.event_types,

@@ -10,6 +10,7 @@ import { addSigningSecret, type NewSigningKey, type SignatureScheme } from './se
 
 export interface EndpointInput extends DeliveryOptionsInput {
   url: string;
+  purpose?: 'events' | 'operations';
   event_types?: string[] | null;
   description?: string | null;
   max_attempts?: number | null;
@@ -25,15 +26,15 @@ export async function insertEndpoint(
   db: Kysely<Database>,
   box: SecretBox,
   partnerId: string,
-  tenantId: string,
+  tenantId: string | null,
   input: EndpointInput & { signature_scheme?: 'v1' },
 ): Promise<{ id: string; secret: string }>;
-export async function insertEndpoint(db: Kysely<Database>, box: SecretBox, partnerId: string, tenantId: string, input: EndpointInput): Promise<{ id: string } & NewSigningKey>;
+export async function insertEndpoint(db: Kysely<Database>, box: SecretBox, partnerId: string, tenantId: string | null, input: EndpointInput): Promise<{ id: string } & NewSigningKey>;
 export async function insertEndpoint(
   db: Kysely<Database>,
   box: SecretBox,
   partnerId: string,
-  tenantId: string,
+  tenantId: string | null,
   input: EndpointInput,
 ): Promise<{ id: string } & NewSigningKey> {
   const id = newId('ep');
@@ -46,6 +47,7 @@ export async function insertEndpoint(
         id,
         partner_id: partnerId,
         tenant_id: tenantId,
+        purpose: input.purpose ?? 'events',
         url: input.url,
         description: input.description ?? null,
         event_types: input.event_types ?? null,

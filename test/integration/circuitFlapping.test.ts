@@ -123,6 +123,11 @@ describe('circuit breaker: flapping endpoints deliver on schedule, dead ones are
     const openings = await db.selectFrom('operational_events').select(['partner_id', 'tenant_id', 'detail']).where('type', '=', 'endpoint.circuit_opened').where(sql`detail->>'endpoint_id'`, '=', ep.id).execute();
     expect(openings.length).toBeGreaterThanOrEqual(2);
     expect(openings[0]).toMatchObject({ partner_id: partner.id, tenant_id: tenant.id, detail: { endpoint_id: ep.id, reason: expect.any(String) } });
+    // And its closing (the successful probe), once per opening at most.
+    const closings = await db.selectFrom('operational_events').select(['partner_id', 'tenant_id', 'detail']).where('type', '=', 'endpoint.circuit_closed').where(sql`detail->>'endpoint_id'`, '=', ep.id).execute();
+    expect(closings.length).toBeGreaterThanOrEqual(1);
+    expect(closings.length).toBeLessThanOrEqual(openings.length);
+    expect(closings[0]).toMatchObject({ partner_id: partner.id, tenant_id: tenant.id, detail: { endpoint_id: ep.id } });
   });
 
   it('re-enabling an endpoint (PATCH enabled=true) resets its whole circuit, the window and probes too', async () => {

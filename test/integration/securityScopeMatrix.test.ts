@@ -304,6 +304,9 @@ describe('scope matrix: every documented route x 7 callers', () => {
   }
 
   /** Allowed callers take the pool in order; refused ones aim at pool[0], which must survive them. */
+  /** Partner A's operations endpoints, created by the POST row and deleted by the DELETE row. */
+  const opsEndpointsA: string[] = [];
+
   function pool(items: () => string[], allowed: Who[]) {
     let next = 0;
     return (who: Who) => (allowed.includes(who) ? items()[next++]! : items()[0]!);
@@ -851,6 +854,46 @@ describe('scope matrix: every documented route x 7 callers', () => {
           },
         },
       ],
+    },
+    {
+      route: 'POST /v1/operations-endpoints',
+      cases: () => [
+        {
+          label: "an operations endpoint for partner A",
+          expect: { admin: 201, pA: 201, pB: 404, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'POST', path: '/v1/operations-endpoints', body: { url: 'http://127.0.0.1:9/ops', partner_id: ids.pA } }),
+          state: async () => db().selectFrom('endpoints').select('id').where('partner_id', '=', ids.pA).where('purpose', '=', 'operations').orderBy('id').execute(),
+          check: (_w, res) => {
+            expect(res.body).toMatchObject({ tenant_id: null, purpose: 'operations' });
+            opsEndpointsA.push(res.body.id as string);
+          },
+        },
+      ],
+    },
+    {
+      route: 'GET /v1/operations-endpoints',
+      cases: () => [
+        {
+          label: "partner A's operations endpoints",
+          expect: { admin: 200, pA: 200, pB: 404, tA1: 403, tB1: 403 },
+          request: () => ({ method: 'GET', path: `/v1/operations-endpoints?partner_id=${ids.pA}` }),
+          check: (_w, res) => expect(res.body.data.map((e: { id: string }) => e.id).sort()).toEqual([...opsEndpointsA].sort()),
+        },
+      ],
+    },
+    {
+      route: 'DELETE /v1/operations-endpoints/{endpoint_id}',
+      cases: () => {
+        const target = pool(() => opsEndpointsA, ['admin', 'pA']);
+        return [
+          {
+            label: "delete an operations endpoint of partner A",
+            expect: { admin: 204, pA: 204, pB: 404, tA1: 403, tB1: 403 },
+            request: (w) => ({ method: 'DELETE', path: `/v1/operations-endpoints/${target(w)}?partner_id=${ids.pA}` }),
+            state: async () => db().selectFrom('endpoints').select(['id', 'deleted_at']).where('id', '=', opsEndpointsA[0]!).executeTakeFirstOrThrow(),
+          },
+        ];
+      },
     },
     {
       // Last: by now the rows above have redriven, released, discarded and resolved A's things.

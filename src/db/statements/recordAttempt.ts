@@ -49,11 +49,24 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
         updated_at = now(),
         delivered_at = case when ${a.delivered} then now() else delivered_at end
       where id = ${a.deliveryId}
+      returning partner_id, tenant_id, event_id, endpoint_id, redrive_count
+    ),
+    -- Operational events (src/operational/catalogue.ts): inserts of no rows on the happy path.
+    recovered as (
+      insert into operational_events (partner_id, tenant_id, type, detail)
+      select partner_id, tenant_id, 'delivery.recovered', jsonb_build_object('delivery_id', ${a.deliveryId}::text, 'event_id', event_id, 'endpoint_id', endpoint_id)
+      from delivery where ${a.delivered} and redrive_count > 0
       returning 1
     ),
     endpoint as (
       -- A success resets the failure streak and feeds the circuit breaker's window, if one is open.
       ${circuitOnSuccess(a.endpointId, a.delivered, a.closeCircuit)}
+    ),
+    circuit_closed as (
+      insert into operational_events (partner_id, tenant_id, type, detail)
+      select partner_id, tenant_id, 'endpoint.circuit_closed', jsonb_build_object('endpoint_id', ${a.endpointId}::text)
+      from endpoint where ${a.closeCircuit}
+      returning 1
     ),
     settled as (
       update events set status = 'delivered', updated_at = now()

@@ -70,7 +70,7 @@ export async function stampAndPlanStatement(db: Kysely<Database>, p: StampAndPla
     subscribed as (
       select ep.id as endpoint_id, ep.partner_id, row_number() over (order by ep.id) as n
       from endpoints ep
-      where ep.tenant_id = ${p.tenantId} and ep.enabled and ep.deleted_at is null
+      where ep.tenant_id = ${p.tenantId} and ep.purpose = 'events' and ep.enabled and ep.deleted_at is null
         and (ep.event_types is null or ${p.eventType} = any(ep.event_types))
         and ${endpointFilterPasses('ep', p.eventId, p.tenantId)}
         and exists (select 1 from stamped)

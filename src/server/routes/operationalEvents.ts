@@ -5,9 +5,11 @@ import { rowScope } from '../../operator/principalScope';
 import { page } from '../../tenancy/wireCommon';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
+import { operationsEndpointRoutes } from './operationsEndpoints';
 
 /** Operational events (the catalogue in src/operational): admin all, a partner its own, a tenant its own endpoints'. */
 export function operationalEventRoutes(router: Router, ctx: AppContext): void {
+  operationsEndpointRoutes(router, ctx);
   defineRoute(
     router,
     ctx,
