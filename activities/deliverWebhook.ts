@@ -53,7 +53,7 @@ export function deliveryAttempts(deps: ActivityDeps, agent: Agent) {
     const request = await sign(attemptDeps, delivery, opts.sealedSecrets);
     const sent = await send(attemptDeps, delivery, request);
     const outcome = classifyAttempt(sent.reply, { timeoutMs: config.delivery.timeoutMs, maxIntervalMs: config.delivery.maxIntervalMs });
-    const { settled } = await record(attemptDeps, delivery, sent, outcome, gate.probe, opts.settleEventId);
+    const { settled } = await record(attemptDeps, delivery, request.shownHeaders, sent, outcome, gate.probe, opts.settleEventId);
     return { ...report(attemptDeps, delivery, sent, outcome), settled };
   }
   return {
@@ -162,8 +162,17 @@ interface AttemptDeps extends ActivityDeps {
 
 type Wait = Extract<DeliverResult, { outcome: 'wait' }>;
 
+/** What the payload inspector shows for a credential's value. */
+const REDACTED = '[redacted]';
+
 interface SignedRequest {
   headers: Record<string, string>;
+  /**
+   * The headers as the payload inspector shows them (GET /v1/events/{id}): Switchboard's own in
+   * full (the signatures are the tenant's to check), the endpoint's custom and auth headers by
+   * name only, their values redacted.
+   */
+  shownHeaders: Record<string, string>;
   body: string;
   /** The endpoint wants an OAuth2 bearer token, fetched (or reused) at send time. */
   oauth2?: { cacheKey: string; credentials: ClientCredentials };
@@ -229,14 +238,12 @@ async function sign({ db, secretBox }: AttemptDeps, d: DeliveryAttemptRow, seale
   const timestamp = Math.floor(Date.now() / 1000);
   const options = unsealDeliveryAuth(secretBox, d.delivery_auth_sealed);
   const custom = Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const endpointOwn = { ...custom, ...staticAuthHeaders(options.auth) };
+  const switchboardOwn = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signDelivery(secrets, d.event_id, timestamp, body) };
+  const redacted = Object.fromEntries(Object.keys(endpointOwn).map((k) => [k, REDACTED]));
   return {
-    headers: {
-      ...custom,
-      ...staticAuthHeaders(options.auth),
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...signDelivery(secrets, d.event_id, timestamp, body),
-    },
+    headers: { ...endpointOwn, ...switchboardOwn },
+    shownHeaders: { ...redacted, ...(options.auth?.type === 'oauth2_client_credentials' ? { authorization: `Bearer ${REDACTED}` } : {}), ...switchboardOwn },
     body,
     oauth2:
       options.auth?.type === 'oauth2_client_credentials'
@@ -282,6 +289,7 @@ async function postOnce({ agent, config, tokens }: AttemptDeps, url: string, req
 async function record(
   { db, metrics, gates }: AttemptDeps,
   d: DeliveryAttemptRow,
+  requestHeaders: Record<string, string>,
   sent: SentAttempt,
   outcome: AttemptOutcome,
   probe: boolean,
@@ -298,6 +306,7 @@ async function record(
     durationMs: sent.durationMs,
     statusCode: outcome.statusCode,
     responseBody: sent.reply.kind === 'answered' ? sent.reply.bodyPreview : null,
+    requestHeaders,
     error: delivered ? null : outcome.error,
     delivered,
     closeCircuit: delivered && (d.circuit_state !== 'closed' || probe),

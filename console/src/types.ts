@@ -50,6 +50,8 @@ export interface Attempt {
   duration_ms: number;
   status_code: number | null;
   response_body: string | null;
+  /** As sent, credentials redacted; null for attempts made before they were kept. */
+  request_headers: Record<string, string> | null;
   error: string | null;
 }
 export interface EventView {

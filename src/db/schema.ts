@@ -184,6 +184,8 @@ export interface DeliveryAttemptsTable {
   duration_ms: number;
   status_code: number | null;
   response_body: string | null;
+  /** Null for attempts recorded before migration 0016. */
+  request_headers: Json<Record<string, string>> | null;
   error: string | null;
 }
 

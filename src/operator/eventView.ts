@@ -47,7 +47,7 @@ export async function loadEventView(db: Kysely<Database>, eventId: string, scope
       ? []
       : await db
           .selectFrom('delivery_attempts')
-          .select(['delivery_id', 'attempt_number', 'started_at', 'duration_ms', 'status_code', 'response_body', 'error'])
+          .select(['delivery_id', 'attempt_number', 'started_at', 'duration_ms', 'status_code', 'response_body', 'request_headers', 'error'])
           .where(
             'delivery_id',
             'in',

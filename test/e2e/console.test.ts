@@ -192,6 +192,10 @@ if (!hasChromium) {
     expect((await api('GET', `/v1/events/${eventId}`, tenantA.api_key)).body.delivered_body).toBe(lastBody);
     expect(JSON.parse(await page.locator('.inspector pre').innerText())).toEqual(JSON.parse(lastBody));
     expect(await page.locator('.inspector').innerText()).toContain(`webhook-id\n${eventId}`);
+    // ... and the headers each attempt carried: the last one's signature is the one the receiver got.
+    const lastSent = page.locator('details.headers-sent').last();
+    await lastSent.locator('summary').click();
+    expect(await lastSent.innerText()).toContain(`webhook-signature\n${String(receiver.requests.at(-1)!.headers['webhook-signature'])}`);
     await shot('06-event-redriven');
 
     // Once more, redriving the filtered set from the delivery log.

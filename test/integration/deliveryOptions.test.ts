@@ -83,6 +83,12 @@ describe('delivery options: auth and headers, v1a signatures, payload filters, 4
     expect(got.headers['x-extra']).toBe('two words');
     expect(got.headers['authorization']).toBe('Basic ' + Buffer.from('switchboard:pa55-very-secret').toString('base64'));
     expect(got.headers['webhook-signature']).toMatch(/^v1,/);
+    // The payload inspector: the attempt keeps the headers it was sent with, credentials redacted.
+    const view = await api<{ deliveries: Array<{ attempts: Array<{ request_headers: Record<string, string> | null }> }> }>(stack, 'GET', `/v1/events/${ack.event_id}`);
+    const shown = view.body.deliveries[0]!.attempts[0]!.request_headers!;
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-signature', 'content-type', 'user-agent']) expect({ name, value: shown[name] }).toEqual({ name, value: got.headers[name] });
+    expect(shown).toMatchObject({ 'x-tenant-ref': '[redacted]', 'x-extra': '[redacted]', authorization: '[redacted]' });
+    expect(JSON.stringify(view.body)).not.toMatch(/pa55-very-secret|acme-42/);
 
     // Switch to an API key: the headers stay (a PATCH of auth keeps them), Basic is gone.
     const patched = await api<CreatedEndpoint>(stack, 'PATCH', `/v1/tenants/${tenant.id}/endpoints/${ep.id}`, stack.adminKey, {

@@ -100,6 +100,17 @@ function deliveryCard(session: Session, d: EventView['deliveries'][number]): HTM
       ]),
       'Attempts',
     ),
+    // The payload inspector's other half: what each attempt actually carried (credentials redacted).
+    d.attempts.map((a) =>
+      a.request_headers
+        ? h(
+            'details',
+            { class: 'headers-sent' },
+            h('summary', {}, `Headers sent with attempt ${a.attempt_number}`),
+            h('dl', { class: 'facts' }, Object.entries(a.request_headers).map(([name, value]) => [h('dt', {}, h('code', {}, name)), h('dd', {}, h('code', {}, value))])),
+          )
+        : null,
+    ),
     d.status === 'dead_lettered'
       ? action('Redrive', async () => {
           const r = await api<{ redriven: boolean }>('POST', `/v1/deliveries/${d.id}/redrive`);

@@ -11,6 +11,8 @@ export interface AttemptRecord {
   durationMs: number;
   statusCode: number | null;
   responseBody: string | null;
+  /** The request's headers as the payload inspector shows them (credentials redacted). */
+  requestHeaders: Record<string, string>;
   error: string | null;
   delivered: boolean;
   /** A success that ends an open circuit or a probe: the endpoint's circuit closes too. */
@@ -35,8 +37,8 @@ export async function recordAttempt(db: Kysely<Database>, a: AttemptRecord): Pro
   const settleEventId = a.delivered ? (a.settleEventId ?? null) : null;
   const rows = await executePrepared(db, 'record_attempt', sql<{ settled: string }>`
     with attempt as (
-      insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, error)
-      values (${a.deliveryId}, ${a.attemptNumber}, ${a.startedAt}, ${a.durationMs}, ${a.statusCode}, ${a.responseBody}, ${a.error})
+      insert into delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_body, request_headers, error)
+      values (${a.deliveryId}, ${a.attemptNumber}, ${a.startedAt}, ${a.durationMs}, ${a.statusCode}, ${a.responseBody}, ${JSON.stringify(a.requestHeaders)}::jsonb, ${a.error})
       returning 1
     ),
     delivery as (

@@ -11,6 +11,12 @@ export const DeliveryAttemptSchema = z
     duration_ms: z.number().int(),
     status_code: z.number().int().nullable(),
     response_body: z.string().nullable().describe('First 1 KiB of the response body'),
+    request_headers: z
+      .record(z.string(), z.string())
+      .nullable()
+      .describe(
+        "The headers this attempt was sent with: Switchboard's own (webhook-id, webhook-timestamp, webhook-signature, content-type, user-agent) in full, the endpoint's custom and auth headers by name with the value `[redacted]`; null for attempts made before they were kept",
+      ),
     error: z.string().nullable(),
   })
   .meta({ id: 'DeliveryAttempt' });
