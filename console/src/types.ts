@@ -35,7 +35,8 @@ export interface Delivery {
   event_type: string;
   call_id: string;
   endpoint_id: string;
-  tenant_id: string;
+  /** null for a delivery to a partner's own operations endpoint */
+  tenant_id: string | null;
   status: string;
   attempt_count: number;
   last_status_code: number | null;

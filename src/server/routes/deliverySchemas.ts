@@ -30,7 +30,7 @@ export const DeliverySchema = z
     event_type: z.string(),
     call_id: z.string(),
     endpoint_id: z.string(),
-    tenant_id: z.string(),
+    tenant_id: z.string().nullable().describe("null for a delivery to a partner's own operations endpoint (docs/operations.md)"),
     partner_id: z.string(),
     status: DeliveryStatusSchema,
     attempt_count: z.number().int(),
