@@ -40,7 +40,7 @@ function createOperationsEndpointRoute(router: Router, ctx: AppContext): void {
       tag: TAG,
       auth: 'partner',
       body: CreateOperationsEndpointBody,
-      responses: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
+      responses: { 201: { description: 'Created', schema: CreatedEndpointSchema }, 404: { description: '`partner_id` names no partner visible to this key' } },
     },
     async ({ principal, body, req }) => {
       const { partner_id: requested, ...input } = body;
@@ -66,7 +66,7 @@ function listAndDeleteOperationsEndpointRoutes(router: Router, ctx: AppContext):
       tag: TAG,
       auth: 'partner',
       query: ListOperationsEndpointsQuery,
-      responses: { 200: { description: 'The endpoints', schema: z.object({ data: z.array(EndpointSchema) }) } },
+      responses: { 200: { description: 'The endpoints', schema: z.object({ data: z.array(EndpointSchema) }) }, 404: { description: '`partner_id` names no partner visible to this key' } },
     },
     async ({ principal, query }) => {
       const partnerId = await targetPartnerId(db, principal, query.partner_id);
@@ -86,7 +86,7 @@ function listAndDeleteOperationsEndpointRoutes(router: Router, ctx: AppContext):
       tag: TAG,
       auth: 'partner',
       query: ListOperationsEndpointsQuery,
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, 404: { description: '`partner_id` names no partner visible to this key, or the partner has no such operations endpoint' } },
     },
     async ({ principal, params, query, req }) => {
       const partnerId = await targetPartnerId(db, principal, query.partner_id);
