@@ -50,7 +50,11 @@ export class LocalPostgres {
     const runAs = postgresRunAs();
     mkdirSync(dataDir, { recursive: true });
     // Only the parents: Postgres refuses a data dir more open than 0750, so a restart would fail.
-    if (runAs) openPathTo(path.dirname(dataDir));
+    // The binaries too: a clone under a 0700 directory (mktemp -d) would hide them from that user.
+    if (runAs) {
+      openPathTo(path.dirname(dataDir));
+      openPathTo(path.dirname(postgresBinaries().postgres));
+    }
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await this.initialise(runAs);
 
     const locale = messagesLocale();
@@ -67,6 +71,7 @@ export class LocalPostgres {
       detached: true,
     });
     this.child = child;
+    const spawnFailed = failedToRun(child, postgresBinaries().postgres, runAs);
     this.exit = exitOf(child);
     const stderrTail = keepTail(child.stderr, 4000, (text) => {
       for (const line of text.split('\n')) if (line.trim()) log(`[postgres] ${line.trim()}`);
@@ -78,7 +83,7 @@ export class LocalPostgres {
     });
     exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the supervisor's concern
     try {
-      await Promise.race([exitedEarly, waitUntil(() => this.query('postgres', 'select 1'), 60_000, 'PostgreSQL to accept connections')]);
+      await Promise.race([exitedEarly, spawnFailed, waitUntil(() => this.query('postgres', 'select 1'), 60_000, 'PostgreSQL to accept connections')]);
       const exists = await this.query('postgres', `select 1 from pg_database where datname = 'switchboard'`);
       if (exists.rowCount === 0) await this.query('postgres', 'create database switchboard');
     } catch (err) {
@@ -102,7 +107,7 @@ export class LocalPostgres {
         { ...runAs, env: { ...process.env, LC_MESSAGES: locale }, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       const stderr = keepTail(child.stderr);
-      const exit = await exitOf(child);
+      const exit = await Promise.race([exitOf(child), failedToRun(child, postgresBinaries().initdb, runAs)]);
       if (exit.code !== 0) throw new Error(`initdb failed (${describeExit(exit)}): ${stderr()}`);
     } finally {
       rmSync(passwordFile, { force: true });
@@ -128,7 +133,23 @@ export class LocalPostgres {
 }
 
 /**
- * Make every directory above the data dir traversable (o+x) so the `postgres` user can reach it
+ * Rejects with what to do when the binary could not be executed at all (then no exit event may
+ * follow, and an unobserved 'error' event would end the launcher with a bare stack trace).
+ */
+function failedToRun(child: ChildProcess, binary: string, runAs: { uid: number; gid: number } | undefined): Promise<never> {
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      const who = runAs ? ` as the postgres user (uid ${runAs.uid})` : '';
+      const hint = err.code === 'EACCES' ? `: every directory above ${binary} must be traversable by that user (chmod o+x), or set DATABASE_URL to a server of yours` : '';
+      reject(new Error(`could not run ${binary}${who} (${err.code ?? err.message})${hint}`));
+    }),
+  );
+  failed.catch(() => undefined); // observed by the caller's race; after start-up an error here has no one to tell
+  return failed;
+}
+
+/**
+ * Make every directory above `dir` traversable (o+x) so the `postgres` user can reach it
  * (mkdtemp creates 0700 directories, which would lock it out). The data dir itself is left alone:
  * Postgres insists it stays 0700/0750.
  */
