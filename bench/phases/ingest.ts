@@ -34,7 +34,11 @@ async function loadStep(url: string, secretB64: string, rate: number, seconds: n
 /**
  * The rate ladder. Both servers get the same discarded warm-up first (JIT, pool connections,
  * caches): without it the first step measured start-up, not the steady state. The ladder ends
- * after two steps in a row were not sustained (one can be a hiccup of the shared machine).
+ * after two steps in a row did not carry the offered rate (under 90 % of it, or errors): that is
+ * saturation. A step that carried the rate with a p99 over 100 ms is not sustained but does not end
+ * the ladder: on this shared 2-core VM a low step's p99 is one scheduling hiccup away from 100 ms
+ * for either server (2026-12-01: both missed a step under 100/s, then sustained higher ones), and
+ * stopping there measured the hiccup, not the capacity. The figure is the best sustained step.
  */
 async function ladder(url: string, secret: string, label: string, serverPid: number | undefined, postgresPid: number | undefined): Promise<IngestStep[]> {
   const steps: IngestStep[] = [];
@@ -51,7 +55,8 @@ async function ladder(url: string, secret: string, label: string, serverPid: num
     const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
     steps.push({ rate, ...r, ok, cpuMsPerRequest: cpu['server']!, postgresCpuMsPerRequest: cpu['postgres']!, loadgenCpuMsPerRequest });
     log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, CPU ms/request server ${cpu['server']} postgres ${cpu['postgres']} loadgen ${loadgenCpuMsPerRequest} -> ${ok ? 'sustained' : 'not sustained'}`);
-    misses = ok ? 0 : misses + 1;
+    const carried = r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
+    misses = carried ? 0 : misses + 1;
     if (misses === 2) break;
   }
   return steps;
