@@ -1,7 +1,6 @@
 /**
  * The privileged actions the audit log records. Stored as text (a new action needs no migration);
- * listed here so the API documents them and `recordAudit` only takes a known one. The `source.*`
- * actions are for the inbound sources routes (issue 19).
+ * listed here so the API documents them and `recordAudit` only takes a known one.
  */
 export const AUDIT_ACTIONS = [
   'partner.created',
@@ -21,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'source.created',
   'source.updated',
   'source.deleted',
+  'source.secret_rotated',
   'delivery.redriven',
   'quarantine.released',
   'quarantine.discarded',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OPERATOR_CLI_ACTOR } from '../audit/auditActor';
+import { audited } from '../audit/audited';
 import { recordAudit } from '../audit/recordAudit';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
@@ -73,8 +74,12 @@ export function registerReconciliationCommands(program: Command, env: CliEnviron
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { note?: string; json?: boolean }) =>
       withOperator(env, async (ctx) => {
-        const row = await resolveIncident({ db: ctx.db, logger: ctx.logger }, { id, note: opts.note, by: 'cli' });
-        await recordAudit(ctx.db, OPERATOR_CLI_ACTOR, { action: 'incident.resolved', partnerId: row.partner_id, target: { type: 'incident', id: row.id } });
+        const row = await audited(
+          ctx.db,
+          OPERATOR_CLI_ACTOR,
+          (trx) => resolveIncident({ db: trx, logger: ctx.logger }, { id, note: opts.note, by: 'cli' }),
+          (i) => ({ action: 'incident.resolved', partnerId: i.partner_id, target: { type: 'incident', id: i.id } }),
+        );
         if (opts.json) return printJson(io, row);
         io.out(`incident ${row.id} resolved\n`);
       }),

@@ -12,7 +12,7 @@ export const OPERATIONAL_EVENT_TYPES = {
   'incident.raised': 'Reconciliation found terminal calls without webhooks (detail: incident_id, severity, ...).',
   'incident.resolved': 'Someone resolved an incident (detail: incident_id, note, by).',
   'event.quarantined': 'An event could not be routed to exactly one tenant and waits for a partner decision (detail: event_id, reason).',
-  'source.rejected': 'An inbound source refused a request (reserved for inbound sources, issue 19).',
+  'source.rejected': 'An inbound source verified a request but could not map it (422); at most one per source per 5 minutes, every rejection stays listed under GET /v1/sources/{id}/receipts (detail: source_id, receipt_id, reason, window_minutes).',
 } as const;
 
 export type OperationalEventType = keyof typeof OPERATIONAL_EVENT_TYPES;

@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ConflictError, NotFoundError } from '../errors';
@@ -30,7 +31,7 @@ export async function resolveIncident(
   const { db, logger } = deps;
   const existing = await db.selectFrom('incidents').select(['id', 'partner_id', 'status']).where('id', '=', input.id).executeTakeFirst();
   if (!existing || (input.scopePartnerId && existing.partner_id !== input.scopePartnerId)) throw new NotFoundError('incident');
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inTransaction(db, async (trx) => {
     const updated = await trx
       .updateTable('incidents')
       .set({ status: 'resolved', resolved_at: sql`now()`, resolution_note: input.note ?? null })

@@ -1,6 +1,8 @@
+import { inTransaction } from '../db/inTransaction';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { newId } from '../ids';
+import { signalSourceRejected } from './sourceRejectedSignal';
 
 /** A request that verified but was not taken as an event: kept as received, with why. */
 export interface SourceReceiptInput {
@@ -40,6 +42,14 @@ export async function storeSourceReceipt(db: Kysely<Database>, input: SourceRece
   const body = storableBody(input.body);
   const details = body.base64 ? { ...(input.details ?? {}), body_encoding: 'base64' } : input.details;
   const headers = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [storable(k), storable(v)]));
+  await inTransaction(db, async (trx) => {
+    await insertReceipt(trx, id, input, body, details, headers);
+    if (input.outcome === 'rejected') await signalSourceRejected(trx, { partnerId: input.partnerId, sourceId: input.sourceId, receiptId: id, reason: storable(input.reason) });
+  });
+  return id;
+}
+
+async function insertReceipt(db: Kysely<Database>, id: string, input: SourceReceiptInput, body: { text: string }, details: Record<string, unknown> | null, headers: Record<string, string>): Promise<void> {
   await db
     .insertInto('source_receipts')
     .values({
@@ -54,7 +64,6 @@ export async function storeSourceReceipt(db: Kysely<Database>, input: SourceRece
       body: body.text,
     })
     .execute();
-  return id;
 }
 
 export async function listSourceReceipts(db: Kysely<Database>, sourceId: string, limit: number, after?: string) {

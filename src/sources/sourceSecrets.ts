@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
@@ -32,7 +33,7 @@ export async function activeSourceSecrets(db: Db, box: SecretBox, sourceId: stri
 /** The new secret becomes current; every older still-valid one expires after `graceMs`. */
 export async function rotateSourceSecret(db: Kysely<Database>, box: SecretBox, sourceId: string, secret: string, graceMs: number): Promise<Date> {
   const previousExpiresAt = new Date(Date.now() + graceMs);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .updateTable('source_secrets')
       .set({ expires_at: previousExpiresAt })

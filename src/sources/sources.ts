@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import type { Kysely, Selectable } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
 import type { Database, SourcesTable } from '../db/schema';
@@ -41,7 +42,7 @@ export interface NewSource {
 
 export async function createSource(db: Kysely<Database>, box: SecretBox, input: NewSource): Promise<Source> {
   const id = newId('src');
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inTransaction(db, async (trx) => {
     const inserted = await trx
       .insertInto('sources')
       .values({

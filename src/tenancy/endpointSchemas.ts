@@ -2,14 +2,40 @@ import { z } from 'zod';
 import type { Endpoint } from '../db/schema';
 import { EVENT_TYPES } from '../domain/eventTypes';
 import { PayloadFilterSchema } from '../filters/filterSchema';
+import { OPERATIONAL_EVENT_TYPE_NAMES } from '../operational/catalogue';
 import { CustomHeaders, EndpointAuthInput, EndpointAuthSummary } from './endpointAuthSchemas';
 import { GraceBody, HttpUrl, iso, PageMeta, Text, Timestamp } from './wireCommon';
 
-/** Every entry must be in the catalog (an enum in the document); the 422 names the unknown type. */
-const EventType = z.enum(EVENT_TYPES.map((e) => e.type) as [string, ...string[]], {
-  error: (issue) => `unknown event type ${JSON.stringify(issue.input)} (see GET /v1/event-types)`,
+const CATALOG_TYPES = new Set(EVENT_TYPES.map((e) => e.type));
+const OPERATIONAL_TYPES = new Set<string>(OPERATIONAL_EVENT_TYPE_NAMES);
+
+/**
+ * Every entry must be in one of the two catalogs (an enum in the document); which one depends on
+ * the endpoint's purpose, checked by `eventTypesFitPurpose`. The 422 names the unknown type.
+ */
+const EventType = z.enum([...CATALOG_TYPES, ...OPERATIONAL_TYPES] as [string, ...string[]], {
+  error: (issue) => `unknown event type ${JSON.stringify(issue.input)} (see GET /v1/event-types, or the operational catalogue in docs/operations.md)`,
 });
-const EventTypes = z.array(EventType).min(1).max(100).meta({ description: 'Event types to receive; absent or null = all' });
+const EventTypes = z
+  .array(EventType)
+  .min(1)
+  .max(100)
+  .meta({
+    description:
+      'Event types to receive; absent or null = all. An `events` endpoint names catalog types (GET /v1/event-types); an `operations` endpoint names operational event types (docs/operations.md)',
+  });
+export const OperationalEventTypes = z
+  .array(z.enum(OPERATIONAL_EVENT_TYPE_NAMES, { error: (issue) => `unknown operational event type ${JSON.stringify(issue.input)} (see docs/operations.md)` }))
+  .min(1)
+  .max(100)
+  .meta({ description: 'Operational event types to receive; absent or null = all' });
+
+/** The issues of `event_types` that do not belong to the endpoint's purpose's catalog, one per entry. */
+export function eventTypesOutsidePurpose(purpose: 'events' | 'operations', eventTypes: readonly string[] | null | undefined): { index: number; message: string }[] {
+  const allowed = purpose === 'operations' ? OPERATIONAL_TYPES : CATALOG_TYPES;
+  const catalog = purpose === 'operations' ? 'the operational catalogue (docs/operations.md)' : 'the event catalog (GET /v1/event-types)';
+  return (eventTypes ?? []).flatMap((type, index) => (allowed.has(type) ? [] : [{ index, message: `${JSON.stringify(type)} is not in ${catalog}, which a ${purpose} endpoint subscribes to` }]));
+}
 
 const Url = HttpUrl.meta({
   description: 'https URL; http, embedded credentials and private, loopback and link-local hosts are refused unless the server allows private networks',
@@ -40,8 +66,8 @@ export const EndpointPurpose = z.enum(['events', 'operations']).meta({
   description: "`events` (default): the tenant's events. `operations`: operational events about this tenant's endpoints and deliveries only (GET /v1/operational-events), signed and retried like any delivery; never planned for the tenant's events.",
 });
 
-export const CreateEndpointBody = z
-  .strictObject({
+/** The create body's fields, before the purpose check (the operations-endpoint body reuses them). */
+export const CreateEndpointFields = z.strictObject({
     url: Url,
     purpose: EndpointPurpose.optional(),
     event_types: EventTypes.nullable().optional(),
@@ -50,6 +76,11 @@ export const CreateEndpointBody = z
     rate_limit_per_second: RatePerSecond.optional(),
     signature_scheme: SignatureScheme.optional(),
     ...DeliveryOptionFields,
+});
+
+export const CreateEndpointBody = CreateEndpointFields
+  .superRefine((b, ctx) => {
+    for (const issue of eventTypesOutsidePurpose(b.purpose ?? 'events', b.event_types)) ctx.addIssue({ code: 'custom', path: ['event_types', issue.index], message: issue.message });
   })
   .meta({ id: 'CreateEndpoint' });
 

@@ -1,11 +1,13 @@
+import { inTransaction } from '../db/inTransaction';
 import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
 import { circuitRow } from '../db/circuitRow';
 import type { Database, Endpoint } from '../db/schema';
 import { closedCircuit } from '../domain/circuitBreaker';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { deliveryOptionColumns, type DeliveryOptionsInput } from './endpointOptions';
+import { eventTypesOutsidePurpose } from './endpointSchemas';
 import { addSigningSecret, type NewSigningKey, type SignatureScheme } from './secrets';
 
 export interface EndpointInput extends DeliveryOptionsInput {
@@ -40,7 +42,7 @@ export async function insertEndpoint(
   const id = newId('ep');
   const scheme = input.signature_scheme ?? 'v1';
   const options = await deliveryOptionColumns(db, box, input);
-  const key = await db.transaction().execute(async (trx) => {
+  const key = await inTransaction(db, async (trx) => {
     await trx
       .insertInto('endpoints')
       .values({
@@ -103,6 +105,7 @@ export interface EndpointPatch extends DeliveryOptionsInput {
 export async function updateEndpoint(db: Kysely<Database>, box: SecretBox, tenantId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
   const { headers: _h, auth: _a, filter: _f, retry_schedule_seconds: _r, ...plain } = patch;
   const current = await getEndpoint(db, tenantId, endpointId);
+  assertEventTypesFitPurpose(current, patch.event_types);
   const options = await deliveryOptionColumns(db, box, patch, current);
   const reenable =
     patch.enabled === true
@@ -118,6 +121,12 @@ export async function updateEndpoint(db: Kysely<Database>, box: SecretBox, tenan
     .executeTakeFirst();
   if (!row) throw new NotFoundError('endpoint');
   return row;
+}
+
+/** The body's schema cannot know a stored endpoint's purpose; the patch is checked against it here. */
+function assertEventTypesFitPurpose(endpoint: Endpoint, eventTypes: readonly string[] | null | undefined): void {
+  const details = eventTypesOutsidePurpose(endpoint.purpose, eventTypes).map((m) => ({ field: `event_types.${m.index}`, message: m.message }));
+  if (details.length) throw new ValidationError(`invalid request body: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
 /** Soft delete: past deliveries keep their endpoint; in-flight ones stop (the activity sees deleted_at). */

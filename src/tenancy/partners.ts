@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import type { Kysely } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
 import type { SecretBox } from '../crypto/secretBox';
@@ -16,7 +17,7 @@ export interface CreatedPartner {
 export async function createPartner(db: Kysely<Database>, box: SecretBox, input: { name: string; ops_webhook_url?: string | null }): Promise<CreatedPartner> {
   const id = newId('ptn');
   const key = generateApiKey('partner');
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await trx.insertInto('partners').values({ id, name: input.name, ops_webhook_url: input.ops_webhook_url ?? null }).execute();
     await trx
       .insertInto('api_keys')

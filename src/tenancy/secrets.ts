@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secretBox';
 import type { Database } from '../db/schema';
@@ -50,7 +51,7 @@ export async function rotateSigningSecret(
   scheme: SignatureScheme = 'v1',
 ): Promise<NewSigningKey & { previousExpiresAt: Date }> {
   const previousExpiresAt = new Date(Date.now() + graceMs);
-  const key = await db.transaction().execute(async (trx) => {
+  const key = await inTransaction(db, async (trx) => {
     await trx
       .updateTable('signing_secrets')
       .set({ expires_at: previousExpiresAt })

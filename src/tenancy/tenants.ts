@@ -1,3 +1,4 @@
+import { inTransaction } from '../db/inTransaction';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { generateApiKey } from '../crypto/apiKeys';
 import type { Database, Tenant } from '../db/schema';
@@ -20,7 +21,7 @@ export async function createTenant(
 ): Promise<CreatedTenant> {
   const id = newId('ten');
   const key = generateApiKey('tenant');
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.insertInto('tenants').values({ id, partner_id: partnerId, name: input.name }).execute();
     await trx
       .insertInto('api_keys')
@@ -86,7 +87,7 @@ export async function renameTenant(db: Kysely<Database>, tenantId: string, name:
  * keys, so nothing is routed to, delivered for, or done as a deleted tenant.
  */
 export async function deleteTenant(db: Kysely<Database>, tenantId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.updateTable('tenants').set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', tenantId).execute();
     await trx.deleteFrom('tenant_routes').where('tenant_id', '=', tenantId).execute();
     await trx

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema';
+import { bearer } from '../fixtures/sources/providers';
 import { apiAs, type Caller } from '../support/apiClient';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -148,6 +149,51 @@ describe('audit log', () => {
       after = res.body.next_after;
     } while (after);
     expect(walked).toEqual(ofA.map((r) => r.id));
+  });
+
+  it("a source's life is recorded: created, updated, secret rotated, deleted; never its secret", async () => {
+    const pa = apiAs(stack, a.key);
+    const created = await pa.post(`/v1/partners/${a.id}/sources`, { name: bearer.name, ...bearer.source });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const rotated = await pa.post(`/v1/partners/${a.id}/sources/${id}/rotate-secret`, {});
+    const steps = [
+      await pa.patch(`/v1/partners/${a.id}/sources/${id}`, { name: 'Bearer, renamed' }),
+      rotated,
+      await pa.delete(`/v1/partners/${a.id}/sources/${id}`),
+    ];
+    expect(steps.map((r) => r.status)).toEqual([200, 200, 204]);
+    const rows = await list(a.key, `?target_id=${id}`);
+    expect(rows.map((r) => [r.action, r.target.type, r.actor.key_id]).reverse()).toEqual([
+      ['source.created', 'source', a.keyId],
+      ['source.secret_rotated', 'source', a.keyId],
+      ['source.updated', 'source', a.keyId],
+      ['source.deleted', 'source', a.keyId],
+    ]);
+    expect(rows.find((r) => r.action === 'source.updated')!.detail).toEqual({ fields: ['name'] });
+    const stored = JSON.stringify(await db.selectFrom('audit_log').selectAll().where('target_id', '=', id).execute());
+    expect([bearer.source.secret, rotated.body.secret].filter((x) => stored.includes(x))).toEqual([]);
+  });
+
+  it('an action and its record commit together: a record that cannot be written undoes the action', async () => {
+    // The audit store fails for one action only (a trigger), as a full disk or a lost connection would.
+    await sql`create function audit_test_refuse() returns trigger language plpgsql as $$
+      begin if new.action = 'tenant.created' then raise exception 'audit store unavailable (test)'; end if; return new; end $$`.execute(db);
+    await sql`create trigger audit_test_refuse before insert on audit_log for each row execute function audit_test_refuse()`.execute(db);
+    const keys = () => db.selectFrom('api_keys').select('id').where('partner_id', '=', a.id).execute();
+    const keysBefore = await keys();
+    try {
+      const res = await apiAs(stack, a.key).post('/v1/tenants', { name: 'Unrecorded' });
+      expect(res.status).toBe(500);
+      expect(await db.selectFrom('tenants').select('id').where('partner_id', '=', a.id).where('name', '=', 'Unrecorded').execute()).toEqual([]);
+      expect(await keys()).toEqual(keysBefore); // nor the tenant's first key, written by the same service
+    } finally {
+      await sql`drop trigger audit_test_refuse on audit_log`.execute(db);
+      await sql`drop function audit_test_refuse()`.execute(db);
+    }
+    const after = await apiAs(stack, a.key).post('/v1/tenants', { name: 'Recorded' });
+    expect(after.status).toBe(201);
+    expect((await list(a.key, '?action=tenant.created&limit=1'))[0]!.target.id).toBe(after.body.id);
   });
 
   it('append-only: the database refuses to update, truncate or delete a recent record', async () => {

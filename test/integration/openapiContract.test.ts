@@ -1,3 +1,4 @@
+import { OPERATIONAL_EVENT_TYPE_NAMES } from '../../src/operational/catalogue';
 import { apiAs, type Caller } from '../support/apiClient';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -74,12 +75,13 @@ describe('the OpenAPI document matches what the server enforces', () => {
     }
   });
 
-  it('event_types items are the catalog, as an enum', async () => {
-    const catalog = ((await admin.get('/v1/event-types')).body.data as Array<{ type: string }>).map((e) => e.type).sort();
+  it('event_types items are the catalogs, as enums: a tenant endpoint names either (its purpose decides), an operations endpoint the operational one', async () => {
+    const catalog = ((await admin.get('/v1/event-types')).body.data as Array<{ type: string }>).map((e) => e.type);
+    const items = (schema: Schema) => [...((schema['properties'].event_types.anyOf as Schema[]).find((s) => s['type'] === 'array')!['items'].enum as string[])].sort();
     for (const schema of [bodySchema('/v1/tenants/{tenant_id}/endpoints', 'post'), bodySchema('/v1/tenants/{tenant_id}/endpoints/{endpoint_id}', 'patch')]) {
-      const array = (schema['properties'].event_types.anyOf as Schema[]).find((s) => s['type'] === 'array')!;
-      expect([...array['items'].enum].sort()).toEqual(catalog);
+      expect(items(schema)).toEqual([...catalog, ...OPERATIONAL_EVENT_TYPE_NAMES].sort());
     }
+    expect(items(bodySchema('/v1/operations-endpoints', 'post'))).toEqual([...OPERATIONAL_EVENT_TYPE_NAMES].sort());
   });
 
   it('URLs are format: uri (http or https)', () => {

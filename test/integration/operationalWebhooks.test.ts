@@ -140,6 +140,34 @@ describe('operational webhooks', () => {
     await api(stack, 'DELETE', `/v1/operations-endpoints/${created.body.id}`, partner.api_key);
   });
 
+  it('an operations endpoint subscribes to operational event types, an events endpoint to catalog types; each refuses the other', async () => {
+    const t = await seedTenant(stack, partner.id, 'Subscriptions');
+    const url = 'http://127.0.0.1:9/ops';
+    type Refusal = { error: { code: string; details: Array<{ field: string; message: string }> } };
+    const partnerOps = await api<{ id: string; event_types: string[] }>(stack, 'POST', '/v1/operations-endpoints', partner.api_key, { url, event_types: ['delivery.dead_lettered', 'incident.raised'] });
+    expect({ status: partnerOps.status, types: partnerOps.body.event_types }).toEqual({ status: 201, types: ['delivery.dead_lettered', 'incident.raised'] });
+    const partnerWrong = await api<Refusal>(stack, 'POST', '/v1/operations-endpoints', partner.api_key, { url, event_types: ['call.ended'] });
+    expect(partnerWrong.status).toBe(422);
+    expect(partnerWrong.body.error.details[0]).toMatchObject({ field: 'event_types.0', message: expect.stringContaining('unknown operational event type "call.ended"') });
+
+    const tenantOps = await api<{ id: string }>(stack, 'POST', `/v1/tenants/${t.id}/endpoints`, t.api_key, { url, purpose: 'operations', event_types: ['endpoint.disabled'] });
+    expect(tenantOps.status).toBe(201);
+    const tenantOpsWrong = await api<Refusal>(stack, 'POST', `/v1/tenants/${t.id}/endpoints`, t.api_key, { url, purpose: 'operations', event_types: ['endpoint.disabled', 'call.ended'] });
+    expect(tenantOpsWrong.status).toBe(422);
+    expect(tenantOpsWrong.body.error.details).toEqual([{ field: 'event_types.1', message: expect.stringContaining('"call.ended" is not in the operational catalogue') }]);
+    const eventsWrong = await api<Refusal>(stack, 'POST', `/v1/tenants/${t.id}/endpoints`, t.api_key, { url, event_types: ['endpoint.disabled'] });
+    expect(eventsWrong.status).toBe(422);
+    expect(eventsWrong.body.error.details).toEqual([{ field: 'event_types.0', message: expect.stringContaining('"endpoint.disabled" is not in the event catalog') }]);
+
+    // A change is checked against the stored endpoint's purpose, which the body does not carry.
+    const patchWrong = await api<Refusal>(stack, 'PATCH', `/v1/tenants/${t.id}/endpoints/${tenantOps.body.id}`, t.api_key, { event_types: ['call.started'] });
+    expect(patchWrong.status).toBe(422);
+    expect(patchWrong.body.error.details).toEqual([{ field: 'event_types.0', message: expect.stringContaining('operational catalogue') }]);
+    const patched = await api<{ event_types: string[] }>(stack, 'PATCH', `/v1/tenants/${t.id}/endpoints/${tenantOps.body.id}`, t.api_key, { event_types: ['delivery.dead_lettered'] });
+    expect({ status: patched.status, types: patched.body.event_types }).toEqual({ status: 200, types: ['delivery.dead_lettered'] });
+    expect((await api(stack, 'DELETE', `/v1/operations-endpoints/${partnerOps.body.id}`, partner.api_key)).status).toBe(204);
+  });
+
   it("a tenant's own operations endpoint receives the events about its own endpoints only", async () => {
     const mine = await failingTenant('Mine');
     const theirs = await failingTenant('Theirs');

@@ -123,6 +123,12 @@ describe('inbound sources', () => {
     const missing = await post(source.ingest_path, ringing, nameless);
     expect(missing.status).toBe(422);
     expect(((await missing.json()) as { error: { details: Array<Record<string, string>> } }).error.details[0]).toMatchObject({ field: 'mapping.event', code: 'header_not_found', header: 'X-GitHub-Event' });
+
+    // Three rejections, one `source.rejected` operational event: the first one's, for this window.
+    const signals = await asPartner.get('/v1/operational-events?type=source.rejected');
+    expect(signals.status).toBe(200);
+    const ofSource = (signals.body.data as Array<{ detail: Record<string, unknown> }>).filter((e) => e.detail['source_id'] === source.id);
+    expect(ofSource.map((e) => e.detail)).toEqual([{ source_id: source.id, receipt_id: error.details[0]!['receipt_id'], reason: error.message, window_minutes: 5 }]);
   });
 
   it('GitHub: the event name comes from the X-GitHub-Event header, in ingest and in the dry run alike', async () => {

@@ -7,7 +7,9 @@ import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, Created
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
 import { page } from '../../tenancy/wireCommon';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
+import type { AuditActor } from '../../audit/auditActor';
+import type { AuditEntry } from '../../audit/recordAudit';
 import type { Principal } from '../../domain/principal';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
@@ -18,23 +20,31 @@ const TAG = 'API keys';
  * Partner and tenant API keys: listed by prefix only, created (shown once), revoked. A partner
  * manages its own keys and its tenants'; a tenant only its own tenant's keys.
  */
+const keyCreated = (k: { id: string; partner_id: string; tenant_id: string | null; scope: 'partner' | 'tenant' }): AuditEntry => ({
+  action: 'api_key.created',
+  partnerId: k.partner_id,
+  tenantId: k.tenant_id,
+  target: { type: 'api_key', id: k.id },
+  detail: { scope: k.scope },
+});
+
 // eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
 export function apiKeyRoutes(router: Router, ctx: AppContext): void {
   const { db } = ctx;
 
   /** A partner key (admin names the partner) or a tenant key (a tenant key: its own tenant). */
-  async function createKey(body: z.infer<typeof CreateApiKeyBody>, principal: Principal) {
+  async function createKey(body: z.infer<typeof CreateApiKeyBody>, principal: Principal, actor: AuditActor) {
     // A console session must not mint a credential that outlives it (a portal link's least of all).
     if (principal.kind !== 'admin' && principal.via) throw new ForbiddenError('API keys are created with an API key, not a console session');
     if (body.scope === 'partner') {
       if (principal.kind === 'tenant') throw new ForbiddenError('a tenant key cannot create partner keys');
       const partnerId = await targetPartnerId(db, principal, body.partner_id);
-      return createApiKey(db, 'partner', partnerId, null);
+      return audited(db, actor, (trx) => createApiKey(trx, 'partner', partnerId, null), keyCreated);
     }
     const tenantId = body.tenant_id ?? (principal.kind === 'tenant' ? principal.tenantId : undefined);
     if (tenantId === undefined) throw new ValidationError('tenant_id is required for a tenant key', [{ field: 'tenant_id', message: 'required' }]);
     const tenant = await visibleTenant(db, principal, tenantId);
-    return createApiKey(db, 'tenant', tenant.partner_id, tenant.id);
+    return audited(db, actor, (trx) => createApiKey(trx, 'tenant', tenant.partner_id, tenant.id), keyCreated);
   }
 
   defineRoute(
@@ -82,8 +92,7 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ body, principal, req }) => {
-      const created = await createKey(body, principal);
-      await recordAudit(db, actorOf(principal, req), { action: 'api_key.created', partnerId: created.partner_id, tenantId: created.tenant_id, target: { type: 'api_key', id: created.id }, detail: { scope: created.scope } });
+      const created = await createKey(body, principal, actorOf(principal, req));
       return { status: 201, body: toCreated(created) };
     },
   );
@@ -101,8 +110,12 @@ export function apiKeyRoutes(router: Router, ctx: AppContext): void {
       responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
     },
     async ({ params, principal, req }) => {
-      const revoked = await revokeApiKey(db, principal, params.key_id);
-      await recordAudit(db, actorOf(principal, req), { action: 'api_key.revoked', partnerId: revoked.partner_id, tenantId: revoked.tenant_id, target: { type: 'api_key', id: revoked.id } });
+      const revoked = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => revokeApiKey(trx, principal, params.key_id),
+        (k) => ({ action: 'api_key.revoked', partnerId: k.partner_id, tenantId: k.tenant_id, target: { type: 'api_key', id: k.id } }),
+      );
       return { status: 200, body: apiKeyToWire(revoked) };
     },
   );

@@ -22,6 +22,7 @@ import { listQuery, page } from '../../tenancy/wireCommon';
 import { FilterTestBody, FilterTestResultSchema, testFilter } from '../../filters/filterTest';
 import { actorOf } from '../../audit/auditActor';
 import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { TenantPath } from './tenants';
@@ -57,9 +58,13 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
       assertAuthUrl(body.auth, config.allowPrivateNetwork);
-      const { id, secret } = await insertEndpoint(db, secretBox, tenant.partner_id, tenant.id, body);
+      const { id, secret } = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => insertEndpoint(trx, secretBox, tenant.partner_id, tenant.id, body),
+        (e) => ({ action: 'endpoint.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: e.id } }),
+      );
       const endpoint = await getEndpoint(db, tenant.id, id);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id } });
       return { status: 201, body: { ...endpointToWire(endpoint, await activePublicKeys(db, id)), ...(secret ? { secret } : {}) } };
     },
   );
@@ -121,8 +126,12 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
       if (body.url !== undefined) assertDestinationUrl('url', body.url, config.allowPrivateNetwork);
       assertAuthUrl(body.auth, config.allowPrivateNetwork);
-      const updated = await updateEndpoint(db, secretBox, tenant.id, params.endpoint_id, body);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: updated.id }, detail: { fields: Object.keys(body).sort() } });
+      const updated = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => updateEndpoint(trx, secretBox, tenant.id, params.endpoint_id, body),
+        (e) => ({ action: 'endpoint.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: e.id }, detail: { fields: Object.keys(body).sort() } }),
+      );
       return { status: 200, body: endpointToWire(updated, await activePublicKeys(db, updated.id)) };
     },
   );
@@ -141,8 +150,12 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      await deleteEndpoint(db, tenant.id, params.endpoint_id);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: params.endpoint_id } });
+      await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => deleteEndpoint(trx, tenant.id, params.endpoint_id),
+        () => ({ action: 'endpoint.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: params.endpoint_id } }),
+      );
       return { status: 204 };
     },
   );
@@ -165,9 +178,16 @@ export function endpointRoutes(router: Router, ctx: AppContext): void {
       const endpoint = await getEndpoint(db, tenant.id, params.endpoint_id);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
       const scheme = body.signature_scheme ?? endpoint.signature_scheme;
-      const r = await rotateSigningSecret(db, secretBox, 'endpoint', endpoint.id, graceMs, scheme);
-      if (scheme !== endpoint.signature_scheme) await updateSignatureScheme(db, endpoint.id, scheme);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.secret_rotated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { grace_ms: graceMs, signature_scheme: scheme } });
+      const r = await audited(
+        db,
+        actorOf(principal, req),
+        async (trx) => {
+          const rotated = await rotateSigningSecret(trx, secretBox, 'endpoint', endpoint.id, graceMs, scheme);
+          if (scheme !== endpoint.signature_scheme) await updateSignatureScheme(trx, endpoint.id, scheme);
+          return rotated;
+        },
+        () => ({ action: 'endpoint.secret_rotated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'endpoint', id: endpoint.id }, detail: { grace_ms: graceMs, signature_scheme: scheme } }),
+      );
       return {
         status: 200,
         body: {

@@ -4,7 +4,7 @@ import { IncidentId, PartnerId } from '../../idSchemas';
 import { Text } from '../../tenancy/wireCommon';
 import { listIncidents, resolveIncident } from '../../reconciliation/incidents';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import type { AppContext } from '../context';
 import { partnerScope } from '../partnerScope';
 import { defineRoute } from '../route';
@@ -94,11 +94,16 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
       },
     },
     async ({ params, body, principal, req }) => {
-      const row = await resolveIncident(
-        { db: ctx.db, logger: ctx.logger },
-        { id: params.id, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
+      const row = await audited(
+        ctx.db,
+        actorOf(principal, req),
+        (trx) =>
+          resolveIncident(
+            { db: trx, logger: ctx.logger },
+            { id: params.id, note: body.note, by: principal.kind, scopePartnerId: principal.kind === 'partner' ? principal.partnerId : undefined },
+          ),
+        (i) => ({ action: 'incident.resolved', partnerId: i.partner_id, target: { type: 'incident', id: i.id } }),
       );
-      await recordAudit(ctx.db, actorOf(principal, req), { action: 'incident.resolved', partnerId: row.partner_id, target: { type: 'incident', id: row.id } });
       return { status: 200, body: toIncident(row) };
     },
   );

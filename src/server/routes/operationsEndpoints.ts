@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import { EndpointId } from '../../idSchemas';
 import { CreateOperationsEndpointBody, ListOperationsEndpointsQuery } from '../../operational/operationsEndpointSchemas';
 import { deletePartnerOperationsEndpoint, getPartnerOperationsEndpoint, listPartnerOperationsEndpoints } from '../../operational/operationsEndpoints';
@@ -46,9 +46,13 @@ function createOperationsEndpointRoute(router: Router, ctx: AppContext): void {
       const { partner_id: requested, ...input } = body;
       const partnerId = await targetPartnerId(db, principal, requested);
       assertDestinationUrl('url', input.url, config.allowPrivateNetwork);
-      const { id, secret } = await insertEndpoint(db, secretBox, partnerId, null, { ...input, purpose: 'operations' });
+      const { id, secret } = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => insertEndpoint(trx, secretBox, partnerId, null, { ...input, purpose: 'operations' }),
+        (e) => ({ action: 'endpoint.created', partnerId, tenantId: null, target: { type: 'endpoint', id: e.id } }),
+      );
       const endpoint = await getPartnerOperationsEndpoint(db, partnerId, id);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.created', partnerId, tenantId: null, target: { type: 'endpoint', id } });
       return { status: 201, body: { ...endpointToWire(endpoint, await activePublicKeys(db, id)), ...(secret ? { secret } : {}) } };
     },
   );
@@ -90,8 +94,12 @@ function listAndDeleteOperationsEndpointRoutes(router: Router, ctx: AppContext):
     },
     async ({ principal, params, query, req }) => {
       const partnerId = await targetPartnerId(db, principal, query.partner_id);
-      await deletePartnerOperationsEndpoint(db, partnerId, params.endpoint_id);
-      await recordAudit(db, actorOf(principal, req), { action: 'endpoint.deleted', partnerId, tenantId: null, target: { type: 'endpoint', id: params.endpoint_id } });
+      await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => deletePartnerOperationsEndpoint(trx, partnerId, params.endpoint_id),
+        () => ({ action: 'endpoint.deleted', partnerId, tenantId: null, target: { type: 'endpoint', id: params.endpoint_id } }),
+      );
       return { status: 204 };
     },
   );

@@ -16,7 +16,7 @@ import { createPartner, getPartner, listPartners } from '../../tenancy/partners'
 import { rotateSigningSecret } from '../../tenancy/secrets';
 import { GraceBody, listQuery, page } from '../../tenancy/wireCommon';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 
@@ -42,8 +42,12 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ body, principal, req }) => {
       const ops = body.ops_webhook_url ? assertDestinationUrl('ops_webhook_url', body.ops_webhook_url, config.allowPrivateNetwork) : null;
-      const created = await createPartner(db, secretBox, { name: body.name, ops_webhook_url: ops });
-      await recordAudit(db, actorOf(principal, req), { action: 'partner.created', partnerId: created.id, target: { type: 'partner', id: created.id } });
+      const created = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => createPartner(trx, secretBox, { name: body.name, ops_webhook_url: ops }),
+        (p) => ({ action: 'partner.created', partnerId: p.id, target: { type: 'partner', id: p.id } }),
+      );
       return { status: 201, body: created };
     },
   );
@@ -109,9 +113,13 @@ export function partnerRoutes(router: Router, ctx: AppContext): void {
       const partner = canSeePartner(principal, id) ? await getPartner(db, id) : undefined;
       if (!partner) throw new NotFoundError('partner');
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
-      const r = await rotateSigningSecret(db, secretBox, 'partner', id, graceMs);
+      const r = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => rotateSigningSecret(trx, secretBox, 'partner', id, graceMs),
+        () => ({ action: 'partner.secret_rotated', partnerId: id, target: { type: 'partner', id }, detail: { grace_ms: graceMs } }),
+      );
       ctx.partnerSecrets.invalidate(id);
-      await recordAudit(db, actorOf(principal, req), { action: 'partner.secret_rotated', partnerId: id, target: { type: 'partner', id }, detail: { grace_ms: graceMs } });
       return { status: 200, body: { inbound_secret: r.secret, previous_secret_expires_at: r.previousExpiresAt.toISOString() } };
     },
   );

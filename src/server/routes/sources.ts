@@ -1,5 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { actorOf } from '../../audit/auditActor';
+import { audited } from '../../audit/audited';
 import { NotFoundError, ValidationError } from '../../errors';
 import { PartnerId, SourceId, SourceReceiptId } from '../../idSchemas';
 import type { SourceCache } from '../../sources/sourceCache';
@@ -86,18 +88,17 @@ export function sourceRoutes(router: Router, ctx: AppContext, cache: SourceCache
       body: CreateSourceBody,
       responses: { 201: { description: 'Created; `secret` is shown only now', schema: CreatedSourceSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       await visiblePartner(ctx, principal, params.partner_id);
       const secret = body.secret ?? generateSourceSecret(body.verification.scheme);
       assertSecretFits(body.verification.scheme, secret);
-      const source = await createSource(db, secretBox, {
-        partnerId: params.partner_id,
-        name: body.name,
-        verification: body.verification,
-        mapping: body.mapping,
-        ipAllowlist: body.ip_allowlist,
-        secret,
-      });
+      const input = { partnerId: params.partner_id, name: body.name, verification: body.verification, mapping: body.mapping, ipAllowlist: body.ip_allowlist, secret };
+      const source = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => createSource(trx, secretBox, input),
+        (s) => ({ action: 'source.created', partnerId: s.partnerId, target: { type: 'source', id: s.id }, detail: { scheme: s.verification.scheme } }),
+      );
       return { status: 201, body: { ...sourceToWire(source), secret } };
     },
   );
@@ -142,15 +143,19 @@ export function sourceRoutes(router: Router, ctx: AppContext, cache: SourceCache
       body: UpdateSourceBody,
       responses: { 200: { description: 'The source as changed', schema: SourceSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       await visibleSource(ctx, principal, params);
-      const updated = await updateSource(db, params.source_id, params.partner_id, {
-        name: body.name,
-        verification: body.verification,
-        mapping: body.mapping,
-        ipAllowlist: body.ip_allowlist,
-      });
-      if (!updated) throw new NotFoundError('source');
+      const changes = { name: body.name, verification: body.verification, mapping: body.mapping, ipAllowlist: body.ip_allowlist };
+      const updated = await audited(
+        db,
+        actorOf(principal, req),
+        async (trx) => {
+          const row = await updateSource(trx, params.source_id, params.partner_id, changes);
+          if (!row) throw new NotFoundError('source');
+          return row;
+        },
+        (s) => ({ action: 'source.updated', partnerId: s.partnerId, target: { type: 'source', id: s.id }, detail: { fields: Object.keys(body).sort() } }),
+      );
       cache.invalidate(params.source_id);
       return { status: 200, body: sourceToWire(updated) };
     },
@@ -160,9 +165,16 @@ export function sourceRoutes(router: Router, ctx: AppContext, cache: SourceCache
     router,
     ctx,
     { method: 'delete', path: '/v1/partners/:partner_id/sources/:source_id', params: SourcePath, summary: 'Delete a source (it stops taking requests at once; its receipts stay)', tag: TAG, auth, responses: { 204: { description: 'Deleted' } } },
-    async ({ params, principal }) => {
+    async ({ params, principal, req }) => {
       await visibleSource(ctx, principal, params);
-      if (!(await deleteSource(db, params.source_id, params.partner_id))) throw new NotFoundError('source');
+      await audited(
+        db,
+        actorOf(principal, req),
+        async (trx) => {
+          if (!(await deleteSource(trx, params.source_id, params.partner_id))) throw new NotFoundError('source');
+        },
+        () => ({ action: 'source.deleted', partnerId: params.partner_id, target: { type: 'source', id: params.source_id } }),
+      );
       cache.invalidate(params.source_id);
       return { status: 204 };
     },
@@ -181,12 +193,17 @@ export function sourceRoutes(router: Router, ctx: AppContext, cache: SourceCache
       body: RotateSourceSecretBody,
       responses: { 200: { description: 'The new secret, shown only now', schema: RotatedSourceSecretSchema } },
     },
-    async ({ params, principal, body }) => {
+    async ({ params, principal, body, req }) => {
       const source = await visibleSource(ctx, principal, params);
       const secret = body.secret ?? generateSourceSecret(source.verification.scheme);
       assertSecretFits(source.verification.scheme, secret);
       const graceMs = body.grace_period_seconds !== undefined ? body.grace_period_seconds * 1000 : config.secretRotationGraceMs;
-      const expires = await rotateSourceSecret(db, secretBox, source.id, secret, graceMs);
+      const expires = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => rotateSourceSecret(trx, secretBox, source.id, secret, graceMs),
+        () => ({ action: 'source.secret_rotated', partnerId: source.partnerId, target: { type: 'source', id: source.id }, detail: { grace_ms: graceMs } }),
+      );
       cache.invalidate(source.id);
       return { status: 200, body: { secret, previous_secret_expires_at: expires.toISOString() } };
     },

@@ -5,7 +5,7 @@ import { visibleTenant } from '../../tenancy/access';
 import { CreateRouteBody, RouteListSchema, RouteSchema, routeToWire } from '../../tenancy/routeSchemas';
 import { deleteRoute, getRoute, insertRoute, listRoutes } from '../../tenancy/tenants';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 import { TenantPath } from './tenants';
@@ -36,8 +36,12 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      const r = await insertRoute(db, tenant.partner_id, tenant.id, body.kind, body.value);
-      if (r.created) await recordAudit(db, actorOf(principal, req), { action: 'tenant_route.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: r.id }, detail: { kind: body.kind } });
+      const r = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => insertRoute(trx, tenant.partner_id, tenant.id, body.kind, body.value),
+        (route) => (route.created ? { action: 'tenant_route.created', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: route.id }, detail: { kind: body.kind } } : null),
+      );
       const row = await getRoute(db, tenant.id, r.id);
       return { status: r.created ? 201 : 200, body: routeToWire(row!) };
     },
@@ -75,8 +79,14 @@ export function tenantRoutingMapRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      if (!(await deleteRoute(db, tenant.id, params.route_id))) throw new NotFoundError('route');
-      await recordAudit(db, actorOf(principal, req), { action: 'tenant_route.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: params.route_id } });
+      await audited(
+        db,
+        actorOf(principal, req),
+        async (trx) => {
+          if (!(await deleteRoute(trx, tenant.id, params.route_id))) throw new NotFoundError('route');
+        },
+        () => ({ action: 'tenant_route.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant_route', id: params.route_id } }),
+      );
       return { status: 204 };
     },
   );

@@ -6,7 +6,7 @@ import { createTenant, deleteTenant, listTenants, renameTenant } from '../../ten
 import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema, tenantToWire, UpdateTenantBody } from '../../tenancy/tenantSchemas';
 import { page } from '../../tenancy/wireCommon';
 import { actorOf } from '../../audit/auditActor';
-import { recordAudit } from '../../audit/recordAudit';
+import { audited } from '../../audit/audited';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
 
@@ -37,9 +37,13 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ body, principal, req }) => {
       const partnerId = await targetPartnerId(db, principal, body.partner_id);
-      const created = await createTenant(db, partnerId, { name: body.name, partner_tenant_ref: body.partner_tenant_ref });
+      const created = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => createTenant(trx, partnerId, { name: body.name, partner_tenant_ref: body.partner_tenant_ref }),
+        (t) => ({ action: 'tenant.created', partnerId, tenantId: t.id, target: { type: 'tenant', id: t.id } }),
+      );
       const tenant = await visibleTenant(db, principal, created.id);
-      await recordAudit(db, actorOf(principal, req), { action: 'tenant.created', partnerId, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id } });
       return { status: 201, body: { ...tenantToWire(tenant), api_key: created.api_key } };
     },
   );
@@ -101,8 +105,12 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal, body, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      const renamed = await renameTenant(db, tenant.id, body.name);
-      await recordAudit(db, actorOf(principal, req), { action: 'tenant.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, detail: { fields: ['name'] } });
+      const renamed = await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => renameTenant(trx, tenant.id, body.name),
+        () => ({ action: 'tenant.updated', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, detail: { fields: ['name'] } }),
+      );
       return { status: 200, body: tenantToWire(renamed) };
     },
   );
@@ -121,8 +129,12 @@ export function tenantRoutes(router: Router, ctx: AppContext): void {
     },
     async ({ params, principal, req }) => {
       const tenant = await visibleTenant(db, principal, params.tenant_id);
-      await deleteTenant(db, tenant.id);
-      await recordAudit(db, actorOf(principal, req), { action: 'tenant.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id } });
+      await audited(
+        db,
+        actorOf(principal, req),
+        (trx) => deleteTenant(trx, tenant.id),
+        () => ({ action: 'tenant.deleted', partnerId: tenant.partner_id, tenantId: tenant.id, target: { type: 'tenant', id: tenant.id } }),
+      );
       return { status: 204 };
     },
   );
