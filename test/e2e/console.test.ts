@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedPartner, seedTenant } from '../support/fixtures';
+import { chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from '../support/headlessChromium';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { waitUntil } from '../integration/deliveryHelpers';
@@ -15,21 +15,15 @@ import { partnerHeaders, postEvent } from '../support/inboundSigning';
  * reaches, sign-out, why a partner's POSTs were refused. Screenshots of each main page go to test/artifacts/console/ (git-ignored);
  * with SWITCHBOARD_CONSOLE_SCREENSHOTS=docs they are also copied to docs/console/ (committed).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts', 'console');
 const DOCS_SHOTS = path.join(ROOT, 'docs', 'console');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  process.stderr.write(`\n[console.test] SKIPPED: no Chromium at ${CHROMIUM} (install it: apt-get install -y chromium; .ci/run does)\n\n`);
-}
 
-(hasChromium ? describe : describe.skip)('console: tenant and partner journeys in a real browser', () => {
+(chromiumAvailable('console.test') ? describe : describe.skip)('console: tenant and partner journeys in a real browser', () => {
   let stack: TestStack;
   let receiver: Receiver;
-  let browser: BrowserContext;
+  let chromium: HeadlessBrowser;
   let page: Page;
-  let userDataDir: string;
   let partner: Awaited<ReturnType<typeof seedPartner>>;
   let tenantA: Awaited<ReturnType<typeof seedTenant>>;
   let tenantB: Awaited<ReturnType<typeof seedTenant>>;
@@ -53,14 +47,8 @@ if (!hasChromium) {
     b.endpoint = epB.body.id;
     b.event = (await api('POST', `/v1/tenants/${tenantB.id}/endpoints/${b.endpoint}/test`, tenantB.api_key)).body.event_id;
 
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-console-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    chromium = await launchHeadlessChromium({ width: 1280, height: 900 });
+    page = chromium.page;
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
@@ -70,8 +58,7 @@ if (!hasChromium) {
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
-    await browser?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await chromium?.close();
     await receiver?.close();
     await stack?.close();
   });
@@ -122,7 +109,7 @@ if (!hasChromium) {
     await signIn(tenantA.api_key);
     await heading('Dental Clinic').waitFor();
     // The key is nowhere in the page or its storage; the session is an HttpOnly, Strict cookie.
-    const cookie = (await browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')!;
+    const cookie = (await chromium.browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate('document.cookie')).toBe('');
     expect(await page.evaluate('JSON.stringify(localStorage) + JSON.stringify(sessionStorage)')).toBe('{}{}');
@@ -241,13 +228,13 @@ if (!hasChromium) {
   });
 
   it('sign-out ends the session', async () => {
-    const before = (await browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')!.value;
+    const before = (await chromium.browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')!.value;
     await open(`/tenants/${tenantA.id}`);
     await heading('Dental Clinic').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await heading('Sign in to Switchboard').waitFor();
     await page.getByText('Signed out.').waitFor();
-    expect((await browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')).toBeUndefined();
+    expect((await chromium.browser.cookies(stack.api)).find((c) => c.name === 'switchboard_session')).toBeUndefined();
     // The old cookie, replayed, opens nothing.
     const replay = await fetch(`${stack.api}/v1/tenants/${tenantA.id}`, { headers: { cookie: `switchboard_session=${before}` } });
     expect(replay.status).toBe(401);
@@ -305,7 +292,7 @@ if (!hasChromium) {
     await shot('11-partner-tenant-portal-link');
 
     // Someone else's browser (no cookies) opens the link: tenant A's console, nothing more.
-    await browser.clearCookies();
+    await chromium.browser.clearCookies();
     await page.goto(portalUrl);
     // The partner's page showed the same heading: wait for the portal session's header, not the heading.
     await page.locator('header', { hasText: '(portal link)' }).waitFor();
@@ -351,7 +338,7 @@ if (!hasChromium) {
     expect(defaultRes.status).toBe(401);
     await waitUntil('the refusal stored', async () => (await api('GET', `/v1/partners/${partner.id}/ingest-refusals`, partner.api_key)).body.data.length > 0, 30_000);
 
-    await browser.clearCookies(); // whatever the journey before left, start signed out
+    await chromium.browser.clearCookies(); // whatever the journey before left, start signed out
     await signIn(partner.api_key);
     await heading('Tenants').waitFor();
     await page.getByRole('link', { name: 'Ingest errors' }).click();

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedEndpoint, seedPartner, seedTenant } from '../support/fixtures';
+import { chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from '../support/headlessChromium';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { eventView, sendEvent, settle, uniqueCallId, waitUntil } from '../integration/deliveryHelpers';
@@ -12,19 +12,13 @@ import { eventView, sendEvent, settle, uniqueCallId, waitUntil } from '../integr
  * DeliveryStatus = "dead_lettered", open the failing delivery, read what went wrong. Runs the
  * machine's Debian Chromium headless through playwright-core (no browser download).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  process.stderr.write(`\n[temporalUi.test] SKIPPED: no Chromium at ${CHROMIUM} (install it: apt-get install -y chromium; .ci/run does)\n\n`);
-}
 
-(hasChromium ? describe : describe.skip)('Temporal UI: an operator finds and reads a dead-lettered delivery', () => {
+(chromiumAvailable('temporalUi.test') ? describe : describe.skip)('Temporal UI: an operator finds and reads a dead-lettered delivery', () => {
   let stack: TestStack;
   let receiver: Receiver;
-  let browser: BrowserContext;
+  let chromium: HeadlessBrowser;
   let page: Page;
-  let userDataDir: string;
   const ui = process.env['SWITCHBOARD_TEST_TEMPORAL_UI']!;
 
   beforeAll(async () => {
@@ -32,21 +26,12 @@ if (!hasChromium) {
     // The first attempt (inside the event workflow) meets a 503, so the delivery is handed to its
     // own workflow; there the retry meets a 400 and the delivery is dead-lettered.
     receiver = await startReceiver((req) => (req.n === 1 ? { status: 503 } : { status: 400, body: 'unknown customer' }));
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-chromium-'));
-    // A fresh profile; flags the sandboxed, offline CI machine needs (no GPU, no sandbox, no
-    // background fetches that would hang on a machine without internet).
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1600, height: 1000 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    chromium = await launchHeadlessChromium({ width: 1600, height: 1000 });
+    page = chromium.page;
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
-    await browser?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await chromium?.close();
     await receiver?.close();
     await stack?.close();
   });
