@@ -20,3 +20,10 @@ export function temporalLink(uiUrl: string | null | undefined, workflowId: strin
   if (!uiUrl || !workflowId) return null;
   return h('a', { href: `${uiUrl.replace(/\/+$/, '')}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, target: '_blank', rel: 'noopener noreferrer', class: 'temporal' }, 'Temporal UI ↗');
 }
+
+/** A datetime-local input's value (which has no zone) read as the browser's local time, as ISO 8601; '' when empty or invalid. */
+export function localTimeToIso(local: string): string {
+  if (!local) return '';
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}

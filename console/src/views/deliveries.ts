@@ -1,6 +1,6 @@
 import { api, query } from '../api';
 import { append, field, h, link } from '../dom';
-import { badge, temporalLink, when } from '../format';
+import { badge, localTimeToIso, temporalLink, when } from '../format';
 import { go, href, type Location } from '../router';
 import type { Delivery, Session } from '../types';
 import { action, page, submitForm, table } from './common';
@@ -13,7 +13,7 @@ const STATUSES = ['', 'pending', 'delivering', 'waiting_circuit', 'delivered', '
 export async function deliveriesView(session: Session, loc: Location): Promise<HTMLElement> {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, loc.params.get(k) ?? ''])) as Record<(typeof FILTERS)[number], string>;
   const offset = Number(loc.params.get('offset') ?? '0') || 0;
-  const apiFilters = { ...filters, since: isoOrEmpty(filters.since), until: isoOrEmpty(filters.until) };
+  const apiFilters = { ...filters, since: localTimeToIso(filters.since), until: localTimeToIso(filters.until) };
   const list = await api<{ data: Delivery[] }>('GET', `/v1/deliveries${query({ ...apiFilters, limit: PAGE_SIZE, offset })}`);
   const dead = list.data.filter((d) => d.status === 'dead_lettered');
   const out = h('div', { role: 'status' });
@@ -65,11 +65,4 @@ function filterForm(filters: Record<string, string>, session: Session): HTMLElem
     h('button', { type: 'submit' }, 'Apply filters'),
   ]);
   return form;
-}
-
-/** datetime-local has no zone: read it as the browser's local time. */
-function isoOrEmpty(local: string): string {
-  if (!local) return '';
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }

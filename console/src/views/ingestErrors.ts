@@ -1,6 +1,6 @@
 import { api, query } from '../api';
 import { append, field, h, link } from '../dom';
-import { when } from '../format';
+import { localTimeToIso, when } from '../format';
 import { go, href, type Location } from '../router';
 import type { Page, Session } from '../types';
 import { page, submitForm, table } from './common';
@@ -51,7 +51,7 @@ export async function ingestErrorsView(session: Session, loc: Location): Promise
   const after = loc.params.get('after') ?? '';
   const sourceAfter = loc.params.get('source_after') ?? '';
   const base = `/v1/partners/${encodeURIComponent(partnerId)}`;
-  const apiFilters = { status: filters.status, reason: filters.reason, since: isoOrEmpty(filters.since), until: isoOrEmpty(filters.until) };
+  const apiFilters = { status: filters.status, reason: filters.reason, since: localTimeToIso(filters.since), until: localTimeToIso(filters.until) };
   const [refusals, sources] = await Promise.all([
     api<Page<Refusal>>('GET', `${base}/ingest-refusals${query({ ...apiFilters, limit: PAGE_SIZE, after })}`),
     api<Page<Source>>('GET', `${base}/sources?limit=100`),
@@ -132,11 +132,4 @@ function filterForm(filters: Filters, sources: Source[]): HTMLElement {
     h('button', { type: 'submit' }, 'Apply filters'),
   ]);
   return form;
-}
-
-/** datetime-local has no zone: read it as the browser's local time. */
-function isoOrEmpty(local: string): string {
-  if (!local) return '';
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
