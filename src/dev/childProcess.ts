@@ -43,11 +43,15 @@ export function keepTail(stream: NodeJS.ReadableStream | null, max = 4000, onChu
   return () => tail;
 }
 
-/** Retries `probe` until it resolves or the deadline passes (then rethrows its last error). */
-export async function waitUntil<T>(probe: () => Promise<T>, timeoutMs: number, what: string, intervalMs = 200): Promise<T> {
+/**
+ * Retries `probe` until it resolves or the deadline passes (then rethrows its last error), or until
+ * `stop` is aborted (the caller stopped caring, e.g. the child it waits for has exited).
+ */
+export async function waitUntil<T>(probe: () => Promise<T>, timeoutMs: number, what: string, intervalMs = 200, stop?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    if (stop?.aborted) throw new Error(`stopped waiting for ${what}`);
     try {
       return await probe();
     } catch (err) {

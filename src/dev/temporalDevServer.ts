@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../temporal/searchAttributes';
-import { describeExit, exitOf, keepTail, stopChild, waitUntil, type ChildExit } from './childProcess';
-import { withParentDeathSignal } from './parentDeathSignal';
+import type { ChildExit } from './childProcess';
+import { ServiceProcess } from './serviceProcess';
 
 /**
- * Runs `temporal server start-dev` as a child: SQLite file under the data dir (so histories survive
- * a restart), Web UI on its own port, the project's search attributes registered up front. It runs
- * in its own process group (a terminal's Ctrl-C reaches only the launcher, which stops the stack in
- * order) and gets SIGTERM from the kernel if the launcher dies without stopping it.
+ * Runs `temporal server start-dev` as a supervised child (./serviceProcess.ts): SQLite file under
+ * the data dir (so histories survive a restart), Web UI on its own port, the project's search
+ * attributes registered up front.
  */
 export interface DevServerOptions {
   cliPath: string;
@@ -23,8 +21,7 @@ export interface DevServerOptions {
 }
 
 export class TemporalDevServer {
-  private child?: ChildProcess;
-  private exit?: Promise<ChildExit>;
+  private readonly service = new ServiceProcess();
 
   constructor(readonly options: DevServerOptions) {}
 
@@ -59,27 +56,15 @@ export class TemporalDevServer {
     if (o.headless) args.push('--headless');
     else args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
 
-    const guarded = withParentDeathSignal(o.cliPath, args, 'SIGTERM');
-    if (!guarded.guarded) o.log('setpriv --pdeathsig is not available: a kill -9 of this process would leave the Temporal dev server running');
-    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    this.child = child;
-    this.exit = exitOf(child);
-    // If this process exits without stopping us (another library's signal hook calling
-    // process.exit, an uncaught error), take the dev server along rather than orphan it.
-    const killOnExit = () => child.kill('SIGTERM');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    const stderrTail = keepTail(child.stderr);
-    const exitedEarly = this.exit.then((exit) => {
-      throw new Error(`temporal dev server exited early (${describeExit(exit)}):\n${stderrTail()}`);
+    await this.service.start({
+      name: 'Temporal dev server',
+      command: o.cliPath,
+      args,
+      ready: () => this.ping(),
+      readyWhat: `Temporal on ${this.address}`,
+      readyTimeoutMs: 60_000,
+      log: o.log,
     });
-    exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the caller's concern
-    try {
-      await Promise.race([exitedEarly, waitUntil(() => this.ping(), 60_000, `Temporal on ${this.address}`)]);
-    } catch (err) {
-      await this.stop(); // never leave a half-started server holding the port and the SQLite file
-      throw err;
-    }
     o.log(`Temporal dev server ready on ${this.address}${o.headless ? '' : `, UI ${this.uiUrl}`}`);
   }
 
@@ -93,16 +78,15 @@ export class TemporalDevServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.service.pid;
   }
 
   /** Resolves when the server started last exits, whoever stopped or killed it. */
   get exited(): Promise<ChildExit> {
-    return this.exit ?? Promise.resolve({ code: null, signal: null });
+    return this.service.exited;
   }
 
-  async stop(): Promise<void> {
-    if (this.child) await stopChild(this.child);
-    this.child = undefined;
+  stop(): Promise<void> {
+    return this.service.stop();
   }
 }

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes';
-import { describeExit, exitOf, keepTail, stopChild, waitUntil, type ChildExit } from '../childProcess';
-import { withParentDeathSignal } from '../parentDeathSignal';
+import type { ChildExit } from '../childProcess';
+import { ServiceProcess } from '../serviceProcess';
 import { renderDynamicConfig, renderServerConfig, type ClusterPorts, type PostgresEndpoint } from './serverConfig';
 
 /**
@@ -15,8 +14,7 @@ import { renderDynamicConfig, renderServerConfig, type ClusterPorts, type Postgr
  * from serverConfig.ts and, once the frontend answers, makes sure the namespace exists and the
  * project's search attributes are registered in it (idempotent: a restart finds both there).
  *
- * Like the dev server it runs in its own process group and gets SIGTERM from the kernel if the
- * launcher dies without stopping it.
+ * Like the dev server it is a supervised child (../serviceProcess.ts).
  */
 export interface ClusterServerOptions {
   serverPath: string;
@@ -33,8 +31,7 @@ const NAMESPACE_RETENTION_SECONDS = 3 * 86_400;
 const CONFIG_ENV = 'switchboard';
 
 export class TemporalClusterServer {
-  private child?: ChildProcess;
-  private exit?: Promise<ChildExit>;
+  private readonly service = new ServiceProcess();
 
   constructor(readonly options: ClusterServerOptions) {}
 
@@ -43,11 +40,11 @@ export class TemporalClusterServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.service.pid;
   }
 
   get exited(): Promise<ChildExit> {
-    return this.exit ?? Promise.resolve({ code: null, signal: null });
+    return this.service.exited;
   }
 
   /** The files the server reads: `<root>/config/switchboard.yaml` and the dynamic config next to it. */
@@ -66,32 +63,20 @@ export class TemporalClusterServer {
     assertMembershipPorts(o.ports);
     this.writeConfig();
     const args = ['--root', o.rootDir, '--config', 'config', '--env', CONFIG_ENV, '--allow-no-auth', 'start'];
-    const guarded = withParentDeathSignal(o.serverPath, args, 'SIGTERM');
-    if (!guarded.guarded) o.log('setpriv --pdeathsig is not available: a kill -9 of this process would leave the Temporal server running');
-    // Its log goes to stdout (config `log.stdout`); at level warn that is little, and it is what says
-    // why a start failed.
-    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child = child;
-    this.exit = exitOf(child);
-    const killOnExit = () => child.kill('SIGTERM');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    let output = '';
-    const keep = (text: string) => {
-      output = (output + text).slice(-8000);
-    };
-    keepTail(child.stdout, 0, keep);
-    keepTail(child.stderr, 0, keep);
-    const exitedEarly = this.exit.then((exit) => {
-      throw new Error(`Temporal server exited early (${describeExit(exit)}):\n${output}`);
+    await this.service.start({
+      name: 'Temporal server',
+      command: o.serverPath,
+      args,
+      // Its log goes to stdout (config `log.stdout`); at level warn that is little, and it is what
+      // says why a start failed.
+      captureStdout: true,
+      ready: () => this.prepareNamespace(),
+      readyWhat: `the Temporal server on ${this.address}`,
+      readyTimeoutMs: 120_000,
+      readyIntervalMs: 500,
+      stopGraceMs: 20_000,
+      log: o.log,
     });
-    exitedEarly.catch(() => undefined); // observed below; after readiness an exit is the supervisor's concern
-    try {
-      await Promise.race([exitedEarly, waitUntil(() => this.prepareNamespace(), 120_000, `the Temporal server on ${this.address}`, 500)]);
-    } catch (err) {
-      await this.stop(); // never leave a half-started server holding its ports
-      throw err;
-    }
     o.log(`Temporal server ready on ${this.address} (namespace ${o.namespace}, search attributes registered)`);
   }
 
@@ -107,9 +92,8 @@ export class TemporalClusterServer {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.child) await stopChild(this.child, 20_000);
-    this.child = undefined;
+  stop(): Promise<void> {
+    return this.service.stop();
   }
 }
 

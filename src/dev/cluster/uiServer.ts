@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeExit, exitOf, keepTail, stopChild, waitUntil, type ChildExit } from '../childProcess';
-import { withParentDeathSignal } from '../parentDeathSignal';
+import type { ChildExit } from '../childProcess';
+import { ServiceProcess } from '../serviceProcess';
 
 /**
  * The Temporal Web UI for cluster mode: the UI server from its Go module
@@ -35,8 +34,7 @@ export function uiServerConfig(o: Pick<UiServerOptions, 'port' | 'temporalAddres
 }
 
 export class TemporalUiServer {
-  private child?: ChildProcess;
-  private exit?: Promise<ChildExit>;
+  private readonly service = new ServiceProcess();
 
   constructor(readonly options: UiServerOptions) {}
 
@@ -45,11 +43,11 @@ export class TemporalUiServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.service.pid;
   }
 
   get exited(): Promise<ChildExit> {
-    return this.exit ?? Promise.resolve({ code: null, signal: null });
+    return this.service.exited;
   }
 
   async start(): Promise<void> {
@@ -58,24 +56,15 @@ export class TemporalUiServer {
     mkdirSync(configDir, { recursive: true });
     // JSON is YAML: the UI server's loader (yaml.v3) reads it as it is.
     writeFileSync(path.join(configDir, `${CONFIG_ENV}.yaml`), JSON.stringify(uiServerConfig(o), null, 2) + '\n');
-    const guarded = withParentDeathSignal(o.uiServerPath, ['--root', o.rootDir, '--config', 'config', '--env', CONFIG_ENV, 'start'], 'SIGTERM');
-    const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    this.child = child;
-    this.exit = exitOf(child);
-    const killOnExit = () => child.kill('SIGTERM');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    const stderrTail = keepTail(child.stderr);
-    const exitedEarly = this.exit.then((exit) => {
-      throw new Error(`Temporal UI server exited early (${describeExit(exit)}):\n${stderrTail()}`);
+    await this.service.start({
+      name: 'Temporal UI server',
+      command: o.uiServerPath,
+      args: ['--root', o.rootDir, '--config', 'config', '--env', CONFIG_ENV, 'start'],
+      ready: () => this.ping(),
+      readyWhat: `the Temporal UI on ${this.url}`,
+      readyTimeoutMs: 60_000,
+      log: o.log,
     });
-    exitedEarly.catch(() => undefined);
-    try {
-      await Promise.race([exitedEarly, waitUntil(() => this.ping(), 60_000, `the Temporal UI on ${this.url}`)]);
-    } catch (err) {
-      await this.stop();
-      throw err;
-    }
     o.log(`Temporal UI ready on ${this.url}`);
   }
 
@@ -84,8 +73,7 @@ export class TemporalUiServer {
     if (!res.ok) throw new Error(`UI answered ${res.status}`);
   }
 
-  async stop(): Promise<void> {
-    if (this.child) await stopChild(this.child);
-    this.child = undefined;
+  stop(): Promise<void> {
+    return this.service.stop();
   }
 }
