@@ -24,12 +24,27 @@ export interface IngestStep {
 
 type LoadResult = Pick<IngestStep, 'rps' | 'p50' | 'p90' | 'p99' | 'errors' | 'non2xx'> & { requests: number; cpuMs: number };
 
+/**
+ * One step of load from its own process. The generator gets its duration plus a grace to report,
+ * then is killed and the step counts as failed: on 2026-12-01 an autocannon run never ended and
+ * kept hammering a closed port at 70 % of a core for 80 minutes, under every later measurement.
+ */
 async function loadStep(url: string, secretB64: string, rate: number, seconds: number): Promise<LoadResult> {
   const child = spawnTs(path.join(ROOT, 'bench/loadgen.ts'), [url, secretB64, String(rate), String(seconds), String(BENCH.concurrency)]);
-  await new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = setTimeout(() => child.kill('SIGKILL'), (seconds + LOADGEN_GRACE_SECONDS) * 1000);
+  await exited;
+  clearTimeout(deadline);
   const out = readFileSync(child.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{'));
-  return JSON.parse(out.pop()!) as LoadResult;
+  const last = out.pop();
+  if (!last) {
+    log(`load generator at ${rate}/s did not report within ${seconds + LOADGEN_GRACE_SECONDS} s: killed, the step counts as failed`);
+    return { rps: 0, p50: NaN, p90: NaN, p99: NaN, errors: 1, non2xx: 0, requests: 0, cpuMs: 0 };
+  }
+  return JSON.parse(last) as LoadResult;
 }
+
+const LOADGEN_GRACE_SECONDS = 30;
 
 /**
  * The rate ladder. Both servers get the same discarded warm-up first (JIT, pool connections,
