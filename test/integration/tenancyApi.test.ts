@@ -247,6 +247,12 @@ describe('tenancy admin API', () => {
     // The partner ops webhook follows the same rule.
     const ops = await admin.post('/v1/partners', { name: 'Ops', ops_webhook_url: 'https://169.254.169.254/' });
     expect(ops.status).toBe(422);
+    // So does an OAuth2 token URL (Switchboard POSTs to it), on a tenant's endpoint and a partner's operations endpoint alike.
+    const auth = { type: 'oauth2_client_credentials', token_url: 'https://169.254.169.254/token', client_id: 'c', client_secret: 's' };
+    for (const [route, caller] of [[base, partner], ['/v1/operations-endpoints', partner]] as const) {
+      const res = await caller.post(route, { url: 'https://hooks.example.com/auth', auth });
+      expect({ route, status: res.status, details: res.body.error?.details }).toEqual({ route, status: 422, details: [expect.objectContaining({ field: 'auth.token_url' })] });
+    }
     expect(await tenancyRowCounts(stack)).toEqual(before);
   });
 

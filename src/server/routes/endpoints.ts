@@ -32,7 +32,7 @@ const BASE = '/v1/tenants/:tenant_id/endpoints';
 const EndpointPath = TenantPath.extend({ endpoint_id: EndpointId });
 
 /** An OAuth2 token URL is somewhere Switchboard will POST to: the same address rules as the endpoint URL. */
-function assertAuthUrl(auth: EndpointAuthInput | null | undefined, allowPrivateNetwork: boolean): void {
+export function assertAuthUrl(auth: EndpointAuthInput | null | undefined, allowPrivateNetwork: boolean): void {
   if (auth?.type === 'oauth2_client_credentials') assertDestinationUrl('auth.token_url', auth.token_url, allowPrivateNetwork);
 }
 

@@ -12,6 +12,7 @@ import { insertEndpoint } from '../../tenancy/endpoints';
 import { activePublicKeys } from '../../tenancy/secrets';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
+import { assertAuthUrl } from './endpoints';
 
 const TAG = 'Operations';
 const BASE = '/v1/operations-endpoints';
@@ -46,6 +47,7 @@ function createOperationsEndpointRoute(router: Router, ctx: AppContext): void {
       const { partner_id: requested, ...input } = body;
       const partnerId = await targetPartnerId(db, principal, requested);
       assertDestinationUrl('url', input.url, config.allowPrivateNetwork);
+      assertAuthUrl(input.auth, config.allowPrivateNetwork);
       const { id, secret } = await audited(
         db,
         actorOf(principal, req),
