@@ -6,9 +6,8 @@ import { targetPartnerId, visibleTenant } from '../../tenancy/access';
 import { ApiKeyListSchema, ApiKeySchema, apiKeyToWire, CreateApiKeyBody, CreatedApiKeySchema, ListApiKeysQuery } from '../../tenancy/apiKeySchemas';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/apiKeys';
 import { page } from '../../tenancy/wireCommon';
-import { actorOf } from '../../audit/auditActor';
+import { actorOf, type AuditActor } from '../../audit/auditActor';
 import { audited } from '../../audit/audited';
-import type { AuditActor } from '../../audit/auditActor';
 import type { AuditEntry } from '../../audit/recordAudit';
 import type { Principal } from '../../domain/principal';
 import type { AppContext } from '../context';
@@ -16,10 +15,7 @@ import { defineRoute } from '../route';
 
 const TAG = 'API keys';
 
-/**
- * Partner and tenant API keys: listed by prefix only, created (shown once), revoked. A partner
- * manages its own keys and its tenants'; a tenant only its own tenant's keys.
- */
+/** The audit record of a created key. */
 const keyCreated = (k: { id: string; partner_id: string; tenant_id: string | null; scope: 'partner' | 'tenant' }): AuditEntry => ({
   action: 'api_key.created',
   partnerId: k.partner_id,
@@ -28,6 +24,10 @@ const keyCreated = (k: { id: string; partner_id: string; tenant_id: string | nul
   detail: { scope: k.scope },
 });
 
+/**
+ * Partner and tenant API keys: listed by prefix only, created (shown once), revoked. A partner
+ * manages its own keys and its tenants'; a tenant only its own tenant's keys.
+ */
 // eslint-disable-next-line max-lines-per-function -- a table of route definitions (schema, OpenAPI entry, small handler each)
 export function apiKeyRoutes(router: Router, ctx: AppContext): void {
   const { db } = ctx;
