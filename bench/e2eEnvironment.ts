@@ -175,20 +175,15 @@ export class E2eEnvironment {
 
   /** The same burst through the bare-Temporal baseline: a workflow with one activity doing the signed POST. */
   async baselineRound(n: number): Promise<E2eResult> {
-    await this.ensureBaselineWorker();
     this.receiver.reset();
-    const ids = Array.from({ length: n }, (_, i) => `base-${i}-${randomBytes(3).toString('hex')}`);
+    const ids = await this.baselineIds(n);
     const sentAt = new Map<string, number>();
     const roots = { temporal: this.stack.temporal.pid, postgres: this.stack.pg.pid, worker: this.baseWorker!.pid, bench: process.pid };
     const cpu0 = cpuSnapshot(roots);
     const t0 = Date.now();
     await runPool(ids, BENCH.concurrency, async (id) => {
       sentAt.set(id, Date.now());
-      await this.client.workflow.start('baselineDeliveryWorkflow', {
-        taskQueue: this.baselineQueue,
-        workflowId: id,
-        args: [{ id, url: this.receiver.url, receivedAt: new Date().toISOString() }],
-      });
+      await this.baselineStart(id);
     });
     await this.receiver.waitFor(ids, 60_000);
     const r = summarise(this.receiver, ids, t0, sentAt);
@@ -196,6 +191,21 @@ export class E2eEnvironment {
     this.account('baseline', r);
     log(`baseline e2e ${n}: ${r.perSecond}/s, p50 ${r.p50} ms p99 ${r.p99} ms, CPU ms/event ${JSON.stringify(r.cpuMsPerEvent)}`);
     return r;
+  }
+
+  /** n fresh baseline ids, the worker running: for a phase that starts baseline workflows its own way. */
+  async baselineIds(n: number): Promise<string[]> {
+    await this.ensureBaselineWorker();
+    return Array.from({ length: n }, (_, i) => `base-${i}-${randomBytes(3).toString('hex')}`);
+  }
+
+  /** Starts one baseline workflow (its activity POSTs `id` to the receiver). */
+  async baselineStart(id: string): Promise<void> {
+    await this.client.workflow.start('baselineDeliveryWorkflow', {
+      taskQueue: this.baselineQueue,
+      workflowId: id,
+      args: [{ id, url: this.receiver.url, receivedAt: new Date().toISOString() }],
+    });
   }
 
   /** Adds a round's deliveries to the run's integrity totals. */
