@@ -6,6 +6,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { markdownCode } from '../src/domain/markdownCode';
 import { DeliveryStatusKey } from '../src/temporal/searchAttributes';
 import { databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure } from './deliveryFailure';
@@ -29,7 +30,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     status = next;
     upsertSearchAttributes([{ key: DeliveryStatusKey, value: next }]);
   };
-  setCurrentDetails(`delivering event ${input.eventId} to ${input.destination} (endpoint ${input.endpointId})`);
+  setCurrentDetails(`delivering event ${markdownCode(input.eventId)} to ${markdownCode(input.destination)} (endpoint ${markdownCode(input.endpointId)})`);
 
   // Handed over by the event workflow after its inline first attempt: carry on from there.
   const handover = input.continuation;
@@ -55,7 +56,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     const { deliverWebhook } = proxyActivities<Activities>({
       // The HTTP timeout plus room for the database writes around it.
       startToCloseTimeout: input.deliveryTimeoutMs + 20_000,
-      summary: `POST to ${input.destination} (up to ${attemptsLeft} attempts)`,
+      summary: `POST to ${markdownCode(input.destination)} (up to ${attemptsLeft} attempts)`,
       retry: {
         initialInterval: input.retry.initialIntervalMs,
         backoffCoefficient: input.retry.backoffCoefficient,

@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { markdownCode } from '../src/domain/markdownCode';
 import { DeliveryStatusKey, TenantId, workflowSearchAttributes } from '../src/temporal/searchAttributes';
 import { DATABASE_STEP_OPTIONS, databaseSteps, summarised } from './databaseSteps';
 import { readDeliveryFailure, type DeliveryFailure } from './deliveryFailure';
@@ -28,7 +29,7 @@ import type { DeliveryContinuation, EventWorkflow, EventWorkflowInput, EventWork
  * docs/versioning.md says how such a change ships.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<EventWorkflowResult> {
-  setCurrentDetails(`event ${input.eventId}: resolving tenant`);
+  setCurrentDetails(`event ${markdownCode(input.eventId)}: resolving tenant`);
   return input.forcedTenantId ? releaseEvent(input, input.forcedTenantId) : routeAndDeliverEvent(input);
 }
 
@@ -56,7 +57,7 @@ async function routeAndDeliverEvent(input: EventWorkflowInput): Promise<EventWor
     { key: TenantId, value: tenantId },
     { key: DeliveryStatusKey, value: 'delivering' },
   ]);
-  setCurrentDetails(`tenant ${tenantId}: delivering to ${deliveries.length} endpoint(s)`);
+  setCurrentDetails(`tenant ${markdownCode(tenantId)}: delivering to ${deliveries.length} endpoint(s)`);
   // Endpoints are served concurrently and independently: one endpoint's retries never delay another's.
   const outcomes = await Promise.all(
     deliveries.map(async (d) => {
@@ -88,7 +89,7 @@ async function releaseEvent(input: EventWorkflowInput, tenantId: string): Promis
     { key: TenantId, value: tenantId },
     { key: DeliveryStatusKey, value: 'delivering' },
   ]);
-  setCurrentDetails(`tenant ${tenantId}: delivering to ${planned.length} endpoint(s)`);
+  setCurrentDetails(`tenant ${markdownCode(tenantId)}: delivering to ${planned.length} endpoint(s)`);
   const outcomes = await Promise.all(
     planned.map(async (p) => {
       if (p.status === 'delivered') return { deliveryId: p.deliveryId, endpointId: p.endpointId, status: 'delivered' };
@@ -140,7 +141,7 @@ function firstAttemptOptions(p: PlannedDelivery, input: EventWorkflowInput) {
     startToCloseTimeout: input.policy.deliveryTimeoutMs + 20_000,
     // Exactly one attempt here; further ones belong to the delivery workflow's retry policy.
     retry: { maximumAttempts: 1 },
-    summary: `POST to ${p.destination} (first attempt)`,
+    summary: `POST to ${markdownCode(p.destination)} (first attempt)`,
   };
 }
 
@@ -172,8 +173,9 @@ async function handOver(p: PlannedDelivery, input: EventWorkflowInput, tenantId:
         ...continuationBudget(retry, first),
       },
     ],
-    staticSummary: `Deliver ${input.eventType} to ${p.destination}`,
-    staticDetails: `delivery ${p.deliveryId}, endpoint ${p.endpointId}, event ${input.eventId}`,
+    // Markdown in the UI, hence the code spans. Summaries are not compared on replay (docs/versioning.md).
+    staticSummary: `Deliver ${input.eventType} to ${markdownCode(p.destination)}`,
+    staticDetails: `delivery ${markdownCode(p.deliveryId)}, endpoint ${markdownCode(p.endpointId)}, event ${markdownCode(input.eventId)}`,
     // A redrive or an operator may outlive the parent's interest; the delivery finishes on its own.
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: workflowSearchAttributes({

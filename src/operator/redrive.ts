@@ -69,7 +69,7 @@ export async function redriveDelivery(deps: OperatorServices, deliveryId: string
         callId: event.call_id,
         eventType: event.event_type,
         purpose: `Redrive #${row.redrive_count}`,
-        details: `delivery ${row.id}, endpoint ${row.endpoint_id}, event ${row.event_id}, after ${row.attempt_count} attempts`,
+        note: `after ${row.attempt_count} attempts`,
       }),
     // Give the claim back so the delivery stays visibly dead-lettered and can be redriven later.
     compensate: async (err) => {

@@ -1,4 +1,5 @@
 import type { reconciliationWorkflow } from '../../workflows/reconciliationWorkflow';
+import { markdownCode } from '../domain/markdownCode';
 import { UnavailableError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { OperatorServices } from '../services';
@@ -44,7 +45,8 @@ export async function startReconciliation(
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [{ window, partnerId: input.partnerId, runId: id, pageSize: r.pageSize, pagesPerRun: r.pagesPerRun }],
-      staticSummary: `Reconcile ${input.partnerId ?? 'all partners'} ${window.from} .. ${window.to}`,
+      // Markdown in the UI: the partner id in a code span shows as it is.
+      staticSummary: `Reconcile ${input.partnerId ? markdownCode(input.partnerId) : 'all partners'} ${window.from} .. ${window.to}`,
     });
   } catch (err) {
     logger.error({ err, run_id: id }, 'could not start reconciliation workflow');

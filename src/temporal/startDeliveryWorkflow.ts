@@ -3,6 +3,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { DeliveryWorkflow } from '../../workflows/types';
 import type { Config } from '../config';
 import { destinationLabel } from '../domain/destination';
+import { markdownCode } from '../domain/markdownCode';
 import { eventPolicy } from './eventPolicy';
 import { workflowSearchAttributes } from './searchAttributes';
 
@@ -26,7 +27,8 @@ export interface DeliveryStart {
   eventType: string;
   /** Why this run exists, shown as the workflow summary in the UI (the host is appended). */
   purpose: string;
-  details?: string;
+  /** What the workflow details in the UI add after the delivery's ids (a redrive: after how many attempts). */
+  note?: string;
 }
 
 export async function startDeliveryWorkflow(client: Client, config: Config, s: DeliveryStart): Promise<void> {
@@ -47,8 +49,9 @@ export async function startDeliveryWorkflow(client: Client, config: Config, s: D
         attemptBase: s.attemptBase,
       },
     ],
-    staticSummary: `${s.purpose}: deliver ${s.eventType} to ${destination}`,
-    staticDetails: s.details,
+    // The UI renders these as Markdown: ids and the host go in code spans, so they show as they are.
+    staticSummary: `${s.purpose}: deliver ${s.eventType} to ${markdownCode(destination)}`,
+    staticDetails: `delivery ${markdownCode(s.deliveryId)}, endpoint ${markdownCode(s.endpointId)}, event ${markdownCode(s.eventId)}${s.note ? `, ${s.note}` : ''}`,
     typedSearchAttributes: workflowSearchAttributes({ partnerId: s.partnerId, tenantId: s.tenantId ?? undefined, callId: s.callId, eventType: s.eventType, deliveryStatus: 'delivering' }),
   });
 }

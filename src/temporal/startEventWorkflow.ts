@@ -3,6 +3,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
 import type { EventWorkflow } from '../../workflows/types';
 import { eventPolicy } from './eventPolicy';
+import { markdownCode } from '../domain/markdownCode';
 import { releaseWorkflowId } from '../domain/workflowIds';
 import { workflowSearchAttributes } from './searchAttributes';
 
@@ -71,14 +72,15 @@ export async function startEventWorkflow(
         callId: event.call_id,
         eventType: event.event_type,
       }),
+      // The UI renders these as Markdown: ids go in code spans, so they show as they are.
       ...(release
         ? {
-            staticSummary: `Released ${event.event_type} for call ${event.call_id} to tenant ${release.tenantId}`,
-            staticDetails: `event ${event.id} released from quarantine ${release.quarantineId}`,
+            staticSummary: `Released ${event.event_type} for call ${markdownCode(event.call_id)} to tenant ${markdownCode(release.tenantId)}`,
+            staticDetails: `event ${markdownCode(event.id)} released from quarantine ${markdownCode(release.quarantineId)}`,
           }
         : {
-            staticSummary: `${event.event_type} for call ${event.call_id}`,
-            staticDetails: `event ${event.id} from partner ${event.partner_id}`,
+            staticSummary: `${event.event_type} for call ${markdownCode(event.call_id)}`,
+            staticDetails: `event ${markdownCode(event.id)} from partner ${markdownCode(event.partner_id)}`,
             priority: { priorityKey: event.terminal ? 1 : 3 },
           }),
     });
