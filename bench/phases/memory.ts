@@ -1,3 +1,4 @@
+import { waitUntil } from '../../src/dev/childProcess';
 import { BENCH, log } from '../config';
 import { PATIENT_DELIVERY_TIMEOUT_MS } from '../e2eEnvironment';
 import { peakRssMb, resetPeakRss, rssMb } from '../stack/memory';
@@ -15,15 +16,6 @@ const FILL_DEADLINE_MS = MAX_HOLD_MS + 20_000;
 /** How long the phase waits, after the last arrival, for its workflows to close. */
 const SETTLE_DEADLINE_MS = 120_000;
 
-/** Polls `done` every half second until it holds (true) or the deadline passes (false). */
-async function until(done: () => Promise<boolean>, deadlineMs: number): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await done()) return true;
-    await sleep(500);
-  }
-  return false;
-}
 
 /**
  * Memory at ~BENCH_MEMORY_IN_FLIGHT (1000) events in flight: the receiver holds its answers (up to
@@ -67,8 +59,15 @@ export const memoryPhase: Phase = {
     // those tasks fall to the next phase's worker and take the slots its eager starts need (until
     // 2026-12-01 the scale phase began under that backlog: 70-85 % eager, 150-177 first attempts
     // deferred, which a scale run on its own never showed).
-    const closed = await until(async () => (await running()) === 0, SETTLE_DEADLINE_MS);
-    if (!closed) log(`memory: workflows still running ${SETTLE_DEADLINE_MS / 1000} s after the last arrival; the next phase inherits them`);
+    await waitUntil(
+      async () => {
+        const left = await running();
+        if (left > 0) throw new Error(`${left} still running`);
+      },
+      SETTLE_DEADLINE_MS,
+      "the memory phase's workflows to close",
+      500,
+    ).catch((err: Error) => log(`memory: ${err.message}; the next phase inherits them`));
     const lost = eventIds.filter((id) => !env.receiver.arrivals.has(id)).length;
     env.account('switchboard', { events: n, lost, duplicates: env.receiver.duplicates, badSignatures: env.receiver.badSignatures });
     const peak = reset ? peakRssMb(pid) : maxRss;
