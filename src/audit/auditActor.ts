@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Principal } from '../domain/principal';
+import { randomText } from '../ids';
 
 /**
  * Who did something and from where, as the audit log records it: the principal's kind and API key
@@ -20,7 +20,7 @@ const PLAIN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The request's id: the caller's `X-Request-Id` when plain, else a new `req_…`. */
 export function requestIdOf(req: Request): string {
   const given = req.get('x-request-id');
-  return given && PLAIN_REQUEST_ID.test(given) ? given : `req_${randomBytes(12).toString('base64url')}`;
+  return given && PLAIN_REQUEST_ID.test(given) ? given : `req_${randomText(12)}`;
 }
 
 /** Middleware: every response names its request (`X-Request-Id`), which the audit log records. */
