@@ -8,7 +8,7 @@ const list = (name: string, fallback: string) => env(name, fallback).split(',').
 export const BENCH = {
   /** Which phases to run, in the registry's order (bench/phases/registry.ts). */
   phases: new Set(env('BENCH_PHASES', 'ingest,counts,e2e,latency,memory,scale,npmstart,flapping').split(',')),
-  ingestRates: list('BENCH_INGEST_RATES', '25,50,100,200,300,400,500,600,700,800,1000,1200,1400,1600,2000,2400,2800,3200,4000,4800,5600,6400,7200'),
+  ingestRates: list('BENCH_INGEST_RATES', '25,50,100,200,300,400,500,600,700,800,900,1000,1100,1200,1350,1500,1650,1800,2000,2200,2400,2650,2900,3200,3500,3900,4300,4800,5300,5800,6400,7200'),
   stepSeconds: Number(env('BENCH_STEP_SECONDS', '6')),
   ingestWarmupRate: 100,
   ingestWarmupSeconds: 5,
