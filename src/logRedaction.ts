@@ -46,6 +46,7 @@ function censorBelow(value: unknown, name: string | undefined, depth: number): u
   if (depth >= MAX_DEPTH || !searchable(value)) return value;
   let copy: Record<string, unknown> | unknown[] | undefined;
   for (const key of Object.keys(value)) {
+    if (depth === 0 && key === 'err') continue; // the line's error: censored by its serializer
     const child = value[key];
     const censored = isSecret(key, name) ? CENSOR : censorBelow(child, key, depth + 1);
     if (censored === child) continue;
@@ -62,16 +63,7 @@ function censorBelow(value: unknown, name: string | undefined, depth: number): u
  * left to its serializer, which censors the serialized error (`censorSerializedError`).
  */
 export function censorLogLine(line: Record<string, unknown>): Record<string, unknown> {
-  let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(line)) {
-    if (key === 'err') continue;
-    const child = line[key];
-    const censored = isSecret(key, undefined) ? CENSOR : censorBelow(child, key, 1);
-    if (censored === child) continue;
-    copy ??= { ...line };
-    copy[key] = censored;
-  }
-  return copy ?? line;
+  return censorBelow(line, undefined, 0) as Record<string, unknown>;
 }
 
 /**

@@ -16,7 +16,6 @@ const FILL_DEADLINE_MS = MAX_HOLD_MS + 20_000;
 /** How long the phase waits, after the last arrival, for its workflows to close. */
 const SETTLE_DEADLINE_MS = 120_000;
 
-
 /**
  * Memory at ~BENCH_MEMORY_IN_FLIGHT (1000) events in flight: the receiver holds its answers (up to
  * 50 s after signing, to a worker that waits 60 s for an answer), so while a burst is ingested and
