@@ -100,7 +100,7 @@ describe('ingest batching', () => {
 
   it('shares statements among requests arriving while the database is busy', async () => {
     const sizes: number[] = [];
-    const writer = new EventWriteBatcher(db, { concurrency: 1, maxBatch: 16, onBatch: (s) => sizes.push(s) });
+    const writer = new EventWriteBatcher((inputs) => persistEvents(db, inputs), { concurrency: 1, maxBatch: 16, onBatch: (s) => sizes.push(s) });
     const inputs = Array.from({ length: 40 }, () => input());
     const results = await Promise.all(inputs.map((i) => writer.persist(i)));
 
@@ -116,7 +116,7 @@ describe('ingest batching', () => {
 
   it('caps a statement by body bytes as well as by count', async () => {
     const sizes: number[] = [];
-    const writer = new EventWriteBatcher(db, { concurrency: 1, maxBatch: 16, maxBatchBytes: 2500, onBatch: (s) => sizes.push(s) });
+    const writer = new EventWriteBatcher((inputs) => persistEvents(db, inputs), { concurrency: 1, maxBatch: 16, maxBatchBytes: 2500, onBatch: (s) => sizes.push(s) });
     const big = () => {
       const callId = `big-${++n}`;
       return input({ callId, payloadJson: JSON.stringify({ event: 'call.started', call_id: callId, note: 'x'.repeat(1000) }) });
@@ -128,7 +128,7 @@ describe('ingest batching', () => {
   });
 
   it('refuses only the unstorable event of a batch; its neighbours are stored', async () => {
-    const writer = new EventWriteBatcher(db, { concurrency: 1, maxBatch: 16 });
+    const writer = new EventWriteBatcher((inputs) => persistEvents(db, inputs), { concurrency: 1, maxBatch: 16 });
     // Postgres refuses \u0000 in jsonb: the whole statement fails, so the batch is retried one by one.
     const bad = input({ callId: 'nul', payloadJson: '{"event":"call.started","note":"\\u0000"}' });
     const good = Array.from({ length: 8 }, () => input());

@@ -6,7 +6,7 @@ import { eventWorkflowId } from '../../domain/workflowIds';
 import { AppError, OverloadedError, RateLimitedError, UnavailableError } from '../../errors';
 import { PartnerId } from '../../idSchemas';
 import { EventWriteBatcher } from '../../ingest/eventWriteBatcher';
-import type { PersistResult } from '../../ingest/persistEvent';
+import { persistEvents, type PersistResult } from '../../ingest/persistEvent';
 import { TokenBuckets } from '../../ingest/tokenBucket';
 import { verifyInbound } from '../../signing/verifyInbound';
 import { assertJsonContentType } from '../body/jsonContentType';
@@ -94,7 +94,7 @@ export class IngestStages {
   ) {
     const { config, db, metrics } = ctx;
     this.buckets = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.rateBurst);
-    this.writer = new EventWriteBatcher(db, {
+    this.writer = new EventWriteBatcher((inputs) => persistEvents(db, inputs), {
       concurrency: config.ingest.writeConcurrency,
       maxBatch: config.ingest.writeMaxBatch,
       onBatch: (size) => metrics.ingestWriteBatchSize.observe(size),
