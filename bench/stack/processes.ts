@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stopChild } from '../../src/dev/childProcess';
+import { workerProcessEnv } from '../../src/temporal/workerHeap';
 import { BENCH, log } from '../config';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -44,9 +45,11 @@ export function spawnTs(script: string, args: string[], options: SpawnOptions = 
   const logFile = path.join(logDir, `${path.basename(script, '.ts')}${role}-${randomBytes(4).toString('hex')}.log`);
   const fd = openSync(logFile, 'w');
   const benchNodeArgs = script === SWITCHBOARD_CLI ? BENCH.nodeOptions : [];
+  // Switchboard's worker starts with what the launchers give it (src/dev/nodeService.ts).
+  const launcherEnv = script === SWITCHBOARD_CLI && args[0] === 'worker' ? workerProcessEnv() : {};
   const child = spawn(process.execPath, [...benchNodeArgs, '--require', 'tsx/cjs', ...(options.nodeArgs ?? []), script, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...launcherEnv, ...options.env },
     stdio: ['ignore', fd, fd],
   }) as LoggedChild;
   closeSync(fd);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isReadyMessage } from '../cli/launcherLink';
+import { workerProcessEnv } from '../temporal/workerHeap';
 import { describeExit, exitOf, stopChild, type ChildExit } from './childProcess';
 
 /**
@@ -40,7 +41,7 @@ export class NodeService {
   async start(): Promise<void> {
     const { command, env, readyTimeoutMs = 120_000 } = this.options;
     const child = spawn(process.execPath, [switchboardBin(), command], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...(command === 'worker' ? workerProcessEnv() : {}), ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // Its own process group: a Ctrl-C reaches the launcher, which stops this child in order.
       detached: true,

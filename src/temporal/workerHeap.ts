@@ -11,3 +11,16 @@ import { setFlagsFromString } from 'node:v8';
 export function favourWorkerMemoryOverSpeed(): void {
   setFlagsFromString('--optimize-for-size');
 }
+
+/**
+ * What `switchboard worker` adds to its environment when a launcher starts it (`npm start`, the
+ * cluster stack, the bench; the image sets the same). glibc's malloc gives threads that allocate
+ * at once arenas of their own, up to 8 per core, and each arena keeps what was freed in it; the
+ * worker has many such threads (the Temporal core's Rust runtime, the workflow thread, libuv's
+ * pool). Two arenas held its peak RSS at ~1000 events in flight 295 MB against 316 MB, with no
+ * CPU cost visible (docs/benchmarks.md, "Worker memory"). glibc reads it once, at process start,
+ * so it can only come from the environment; an operator's own value wins.
+ */
+export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return { MALLOC_ARENA_MAX: env['MALLOC_ARENA_MAX'] ?? '2' };
+}
