@@ -23,9 +23,10 @@ interface Waiting {
  * While a statement runs, arrivals queue for the next one, which takes everything queued (up to
  * `maxBatch`). Another statement starts beside it only when a full batch is already waiting, up
  * to `concurrency` at once: a statement that is not yet full would only split the queue into
- * smaller, costlier statements (measured: with 4 always open, most requests got a statement of
- * their own). A full batch waiting means one statement at a time cannot keep up (a slow or
- * remote database), and then the extra statements are what holds throughput.
+ * smaller, costlier statements (at 1000/s, with up to four opened as requests arrived, a profile
+ * showed about as many Postgres writes as HTTP responses). A full batch waiting means one
+ * statement at a time cannot keep up (a slow or remote database), and then the extra statements
+ * are what holds throughput.
  *
  * A batch is one statement, so it fails or commits as a whole. When it fails on one input that
  * can never be stored (a 422, e.g. a NUL character in the payload), its neighbours must not
