@@ -64,6 +64,32 @@ describe('EventWriteBatcher', () => {
     expect(db.statements.map((s) => s.inputs.length)).toEqual([1, 5, 5, 5]);
   });
 
+  it('opens another statement for requests that waited patienceMs behind a stuck one, full batch or not', async () => {
+    jest.useFakeTimers();
+    try {
+      const db = heldDatabase();
+      const writer = new EventWriteBatcher(db.writeBatch, { concurrency: 4, maxBatch: 100, patienceMs: 20 });
+
+      void writer.persist(input()); // this statement never finishes
+      for (let i = 0; i < 3; i++) void writer.persist(input());
+      jest.advanceTimersByTime(19);
+      expect(db.statements.map((s) => s.inputs.length)).toEqual([1]);
+
+      jest.advanceTimersByTime(1);
+      expect(db.statements.map((s) => s.inputs.length)).toEqual([1, 3]);
+
+      // Patience counts from the oldest waiting request, not from the last timer.
+      jest.advanceTimersByTime(15);
+      void writer.persist(input());
+      jest.advanceTimersByTime(19);
+      expect(db.statements).toHaveLength(2);
+      jest.advanceTimersByTime(1);
+      expect(db.statements.map((s) => s.inputs.length)).toEqual([1, 3, 1]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('counts a batch capped by body bytes as full', async () => {
     const db = heldDatabase();
     const writer = new EventWriteBatcher(db.writeBatch, { concurrency: 2, maxBatch: 100, maxBatchBytes: 2500 });
