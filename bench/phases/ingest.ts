@@ -46,35 +46,62 @@ async function loadStep(url: string, secretB64: string, rate: number, seconds: n
 
 const LOADGEN_GRACE_SECONDS = 30;
 
+/** One server under test: where its ladder sends load, and what it has measured so far. */
+interface LadderSide {
+  label: string;
+  url: string;
+  secretB64: string;
+  roots: { server: number | undefined; postgres: number | undefined };
+  steps: IngestStep[];
+  /** Steps in a row that did not carry the offered rate. */
+  misses: number;
+}
+
+function carried(step: Pick<IngestStep, 'rps' | 'rate' | 'errors' | 'non2xx'>): boolean {
+  return step.errors === 0 && step.non2xx === 0 && step.rps >= step.rate * 0.9;
+}
+
+async function measureStep(side: LadderSide, rate: number, note = ''): Promise<IngestStep> {
+  const before = cpuSnapshot(side.roots);
+  const { cpuMs: loadgenMs, requests, ...r } = await loadStep(side.url, side.secretB64, rate, BENCH.stepSeconds);
+  const cpu = cpuPerEvent(before, cpuSnapshot(side.roots), Math.max(1, requests));
+  const loadgenCpuMsPerRequest = Number((loadgenMs / Math.max(1, requests)).toFixed(2));
+  const ok = r.p99 < 100 && carried({ rate, ...r });
+  log(`${side.label} @${rate}/s${note}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, CPU ms/request server ${cpu['server']} postgres ${cpu['postgres']} loadgen ${loadgenCpuMsPerRequest} -> ${ok ? 'sustained' : 'not sustained'}`);
+  return { rate, ...r, ok, cpuMsPerRequest: cpu['server']!, postgresCpuMsPerRequest: cpu['postgres']!, loadgenCpuMsPerRequest };
+}
+
 /**
- * The rate ladder. Both servers get the same discarded warm-up first (JIT, pool connections,
- * caches): without it the first step measured start-up, not the steady state. The ladder ends
- * after two steps in a row did not carry the offered rate (under 90 % of it, or errors): that is
- * saturation. A step that carried the rate with a p99 over 100 ms is not sustained but does not end
- * the ladder: on this shared 2-core VM a low step's p99 is one scheduling hiccup away from 100 ms
- * for either server (2026-12-01: both missed a step under 100/s, then sustained higher ones), and
- * stopping there measured the hiccup, not the capacity. The figure is the best sustained step.
+ * The rate ladder, both servers step by step: each rate is offered to one, then the other, so a
+ * stall of this shared VM lands on either side alike. Before 2026-12-02 each server ran its whole
+ * ladder in a minute of its own, and whole-machine stalls (p99 of 150–1400 ms with p50 at 10 ms,
+ * no server or Postgres pause behind them: bench/results/2026-12-02-ingest-stalls.log) moved the
+ * ratio between 0.37 and 1.82 on the same code.
+ *
+ * Both get the same discarded warm-up first (JIT, pool connections, caches). A step that carried
+ * the rate with a p99 over 100 ms is run once more and the better try counts: one stall must not
+ * decide a step, and the rule is the same for both. A side's ladder ends after two steps in a row
+ * did not carry the offered rate (under 90 % of it, or errors): that is saturation. The figure is
+ * the best sustained step.
  */
-async function ladder(url: string, secret: string, label: string, serverPid: number | undefined, postgresPid: number | undefined): Promise<IngestStep[]> {
-  const steps: IngestStep[] = [];
-  const secretB64 = secretKeyBytes(secret).toString('base64');
-  const warm = await loadStep(url, secretB64, BENCH.ingestWarmupRate, BENCH.ingestWarmupSeconds);
-  log(`${label} warm-up @${BENCH.ingestWarmupRate}/s for ${BENCH.ingestWarmupSeconds} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
-  let misses = 0;
-  const roots = { server: serverPid, postgres: postgresPid };
-  for (const rate of BENCH.ingestRates) {
-    const before = cpuSnapshot(roots);
-    const { cpuMs: loadgenMs, requests, ...r } = await loadStep(url, secretB64, rate, BENCH.stepSeconds);
-    const cpu = cpuPerEvent(before, cpuSnapshot(roots), Math.max(1, requests));
-    const loadgenCpuMsPerRequest = Number((loadgenMs / Math.max(1, requests)).toFixed(2));
-    const ok = r.p99 < 100 && r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
-    steps.push({ rate, ...r, ok, cpuMsPerRequest: cpu['server']!, postgresCpuMsPerRequest: cpu['postgres']!, loadgenCpuMsPerRequest });
-    log(`${label} @${rate}/s: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}, CPU ms/request server ${cpu['server']} postgres ${cpu['postgres']} loadgen ${loadgenCpuMsPerRequest} -> ${ok ? 'sustained' : 'not sustained'}`);
-    const carried = r.errors === 0 && r.non2xx === 0 && r.rps >= rate * 0.9;
-    misses = carried ? 0 : misses + 1;
-    if (misses === 2) break;
+async function ladders(sides: LadderSide[]): Promise<void> {
+  for (const side of sides) {
+    const warm = await loadStep(side.url, side.secretB64, BENCH.ingestWarmupRate, BENCH.ingestWarmupSeconds);
+    log(`${side.label} warm-up @${BENCH.ingestWarmupRate}/s for ${BENCH.ingestWarmupSeconds} s (discarded): p50 ${warm.p50} ms p99 ${warm.p99} ms`);
   }
-  return steps;
+  for (const rate of BENCH.ingestRates) {
+    const climbing = sides.filter((side) => side.misses < 2);
+    if (climbing.length === 0) return;
+    for (const side of climbing) {
+      let step = await measureStep(side, rate);
+      if (!step.ok && carried(step)) {
+        const again = await measureStep(side, rate, ' (second try)');
+        if (again.ok || (carried(again) && again.p99 < step.p99)) step = again;
+      }
+      side.steps.push(step);
+      side.misses = carried(step) ? 0 : side.misses + 1;
+    }
+  }
 }
 
 function best(steps: IngestStep[]): IngestStep | undefined {
@@ -103,22 +130,25 @@ export const ingestPhase: Phase = {
         INGEST_MAX_OUTBOX_DEPTH: '100000000',
       },
     });
-    let switchboard: IngestStep[];
-    try {
-      await waitForLine(server, /API server listening/);
-      switchboard = await ladder(`http://127.0.0.1:${port}/v1/webhooks/${db.partner.id}`, db.partner.inbound_secret, 'switchboard ingest', server.pid, ctx.stack.pg.pid);
-    } finally {
-      await stop(server);
-    }
     const basePort = await freePort();
     const baseServer = spawnTs(path.join(ROOT, 'bench/baselineIngestServer.ts'), [db.url, String(basePort), '10']);
-    let baseline: IngestStep[];
+    const secretB64 = secretKeyBytes(db.partner.inbound_secret).toString('base64');
+    const side = (label: string, serverPort: number, pid: number | undefined): LadderSide => ({
+      label,
+      url: `http://127.0.0.1:${serverPort}/v1/webhooks/${db.partner.id}`,
+      secretB64,
+      roots: { server: pid, postgres: ctx.stack.pg.pid },
+      steps: [],
+      misses: 0,
+    });
+    const sides = [side('switchboard ingest', port, server.pid), side('baseline ingest', basePort, baseServer.pid)];
     try {
-      await waitForLine(baseServer, /ready/);
-      baseline = await ladder(`http://127.0.0.1:${basePort}/v1/webhooks/${db.partner.id}`, db.partner.inbound_secret, 'baseline ingest', baseServer.pid, ctx.stack.pg.pid);
+      await Promise.all([waitForLine(server, /API server listening/), waitForLine(baseServer, /ready/)]);
+      await ladders(sides);
     } finally {
-      await stop(baseServer);
+      await Promise.all([stop(server), stop(baseServer)]);
     }
+    const [switchboard, baseline] = sides.map((s) => s.steps) as [IngestStep[], IngestStep[]];
     const sb = best(switchboard);
     const base = best(baseline);
     const ratio = sb && base ? Number((sb.rps / base.rps).toFixed(2)) : NaN;
