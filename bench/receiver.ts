@@ -33,7 +33,12 @@ export class BenchReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.record(req, Buffer.concat(chunks));
+        // Anything but a delivery envelope (a stray probe of the port) is refused and not counted:
+        // a real delivery mangled on the way then shows up as lost.
+        if (!this.record(req, Buffer.concat(chunks))) {
+          res.writeHead(400).end('not a delivery');
+          return;
+        }
         const answer = () => {
           if (!res.headersSent) res.writeHead(200).end('ok');
         };
@@ -54,16 +59,21 @@ export class BenchReceiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
   }
 
-  private record(req: http.IncomingMessage, body: Buffer): void {
+  /** Counts one delivery; false when the body is not a delivery envelope at all. */
+  private record(req: http.IncomingMessage, body: Buffer): boolean {
+    let envelope: { received_at: string };
+    try {
+      envelope = JSON.parse(body.toString('utf8')) as { received_at: string };
+    } catch {
+      return false;
+    }
     const sig = String(req.headers['x-signature'] ?? '');
     const ok = this.keys.some((k) => sig === 'sha256=' + createHmac('sha256', k).update(body).digest('hex'));
     if (!ok) this.badSignatures++;
     const id = String(req.headers['webhook-id']);
     if (this.arrivals.has(id)) this.duplicates++;
-    else {
-      const envelope = JSON.parse(body.toString('utf8')) as { received_at: string };
-      this.arrivals.set(id, { at: Date.now(), receivedAt: Date.parse(envelope.received_at) });
-    }
+    else this.arrivals.set(id, { at: Date.now(), receivedAt: Date.parse(envelope.received_at) });
+    return true;
   }
 
   /** From now on, answers wait for release(), each at most maxHoldMs after it was signed. */
