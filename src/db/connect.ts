@@ -19,6 +19,12 @@ export function connectDatabase(url: string, poolSize = 10, onConnectionError?: 
     connectionTimeoutMillis: 5_000,
     // Fail fast rather than queue forever when Postgres is gone; ingest turns this into a 503.
     query_timeout: 30_000,
+    // pg-pool awaits this before it hands a new client out (its types say void), so the setting
+    // runs before the client's first query instead of queued together with it, which pg
+    // deprecates (two queries queued on one client; refused in pg 9). Should the setting fail,
+    // statements still run, only planned more often: reported, not fatal.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    onConnect: preparedStatements ? (client) => client.query(PLAN_ONCE).then(noResult, (err: Error) => onConnectionError?.(err)) : undefined,
   });
   // A connection lost while a client is checked out (Postgres restarted mid-query) makes pg emit
   // 'error' on that client, and pg-pool only listens on idle clients: without a listener of our
@@ -26,9 +32,6 @@ export function connectDatabase(url: string, poolSize = 10, onConnectionError?: 
   // (ingest answers 503, activities retry); here the loss is only logged.
   pool.on('connect', (client) => {
     client.on('error', (err) => onConnectionError?.(err));
-    // Queued ahead of the first query the pool hands this client to. Should it fail, statements
-    // still run, only planned more often: reported, not fatal.
-    if (preparedStatements) client.query(PLAN_ONCE).catch((err: Error) => onConnectionError?.(err));
   });
   // The same loss on an idle client reaches the pool too; the client listener above has logged it.
   pool.on('error', () => undefined);
@@ -42,3 +45,5 @@ export function connectDatabase(url: string, poolSize = 10, onConnectionError?: 
     },
   };
 }
+
+const noResult = (): void => undefined;

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { connectDatabase, type DbHandle } from '../../src/db/connect';
 import { executePrepared } from '../../src/db/preparedStatements';
 import { persistEvent } from '../../src/ingest/persistEvent';
 import { createTestDatabase } from '../support/testStack';
+
+const execFileAsync = promisify(execFile);
 
 /** A statement run through executePrepared is prepared once per connection; others, or with the option off, never. */
 describe('named prepared statements', () => {
@@ -47,6 +52,24 @@ describe('named prepared statements', () => {
     const planMode = async (db: DbHandle['db']) => (await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]!.plan_cache_mode;
     expect(await planMode(open(true))).toBe('force_generic_plan');
     expect(await planMode(open(false))).toBe('auto');
+  });
+
+  it("sets the plan mode before a new connection's first query, not queued with it (pg deprecates that)", async () => {
+    // In a process of its own: Jest's sandbox does not pass process warnings to the test.
+    const script = [
+      "const { sql } = require('kysely');",
+      "const { connectDatabase } = require('./src/db/connect');",
+      "const { executePrepared } = require('./src/db/preparedStatements');",
+      'const h = connectDatabase(process.env.PROBE_DATABASE_URL, 1, undefined, true);',
+      // A prepared statement goes through pg-pool's own query(), which queues on a new client at once.
+      "executePrepared(h.db, 'probe_one', sql`select 1`).then(() => h.close()).then(() => console.log('probe done'));",
+    ].join('\n');
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, PROBE_DATABASE_URL: url },
+    });
+    expect(stdout).toContain('probe done');
+    expect(stderr).not.toContain('DeprecationWarning');
   });
 
   it('runs the ingest statement prepared, as persist_events', async () => {
