@@ -84,16 +84,25 @@ export function registerProcessCommands(program: Command): void {
       const { workerMetricsPort, workerSdkMetricsPort } = core.config;
       // The SDK's exporter stays on loopback; the worker's /metrics serves it merged with ours.
       const sdkMetricsAddress = workerMetricsPort ? `127.0.0.1:${workerSdkMetricsPort}` : undefined;
-      const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsAddress, reconciliationSchedule: true, retentionSchedule: true });
-      const metricsServer = workerMetricsPort
-        ? await startWorkerMetricsServer({ port: workerMetricsPort, registry: core.metrics.registry, sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`, logger: core.logger })
-        : undefined;
+      const starting = (async () => {
+        const worker = await startWorker({ ...core, db: core.database.db }, { sdkMetricsAddress, reconciliationSchedule: true, retentionSchedule: true });
+        const metricsServer = workerMetricsPort
+          ? await startWorkerMetricsServer({ port: workerMetricsPort, registry: core.metrics.registry, sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`, logger: core.logger })
+          : undefined;
+        return { worker, metricsServer };
+      })();
+      // Registered before start-up ends: a stop requested meanwhile (the SDK's runtime stops the
+      // worker on the same signal) waits for it, then closes what it opened. Registered after, such
+      // a stop bypassed it: the worker stopped polling, but the process stayed up with its pool,
+      // relay and metrics server (under `npm start`, until the launcher killed it).
       onShutdown(async () => {
-        await metricsServer?.close();
-        await worker.shutdown();
+        const started = await starting.catch(() => undefined);
+        await started?.metricsServer?.close();
+        await started?.worker.shutdown();
         await core.database.close();
         await stopTracing(); // exports the last spans (tracing on)
       });
+      const { worker } = await starting;
       reportReadyToLauncher();
       await worker.done;
     });
