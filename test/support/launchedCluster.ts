@@ -50,9 +50,23 @@ async function freeFrontendPort(): Promise<number> {
   }
 }
 
+/**
+ * The stack's ports with a frontend port from freeFrontendPort, none of them in the frontend's
+ * derived set: the API port once drew the history membership port (frontend − 299), and the
+ * launcher's proxy found it taken by the Temporal server.
+ */
+async function clusterStackPorts() {
+  const temporal = await freeFrontendPort();
+  const derived = new Set(Object.values(portsFromFrontend(temporal)));
+  for (;;) {
+    const stack = await freeStackPorts();
+    if (!Object.values(stack).some((port) => derived.has(port))) return { ...stack, temporal };
+  }
+}
+
 export async function launchCluster(opts: { servers?: number; workers?: number; env?: Record<string, string> } = {}): Promise<LaunchedCluster> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-cluster-'));
-  const ports = { ...(await freeStackPorts()), temporal: await freeFrontendPort() };
+  const ports = await clusterStackPorts();
   const args = ['--cluster', '--servers', String(opts.servers ?? 2), '--workers', String(opts.workers ?? 2)];
   const launched = launchStack({ how: 'launcher', dataDir, ports, env: { WORKER_METRICS_PORT: '0', ...opts.env }, args });
   let core: CoreServices | undefined;
