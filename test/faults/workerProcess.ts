@@ -9,7 +9,7 @@ import readline from 'node:readline';
  */
 export class WorkerProcess {
   private child?: ChildProcess;
-  private exited?: Promise<void>;
+  private exited?: Promise<ExitStatus>;
   /** Every stdout line (pino JSON), across restarts; the secrets test scans them. */
   readonly lines: string[] = [];
 
@@ -20,7 +20,8 @@ export class WorkerProcess {
     private readonly script?: string,
   ) {}
 
-  async start(timeoutMs = 90_000): Promise<void> {
+  /** Resolves once `readyLine` is printed: by default the line that says the process is serving. */
+  async start(timeoutMs = 90_000, readyLine = this.command === 'worker' ? '"worker started"' : '"API server listening"'): Promise<void> {
     const root = path.join(__dirname, '..', '..');
     const entry = this.script ? [this.script] : [path.join(root, 'src', 'cli', 'main.ts'), this.command];
     const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
@@ -29,12 +30,12 @@ export class WorkerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.command} not ready within ${timeoutMs} ms`)), timeoutMs);
       const onLine = (line: string) => {
         this.lines.push(line);
-        if (line.includes(this.command === 'worker' ? '"worker started"' : '"API server listening"')) {
+        if (line.includes(readyLine)) {
           clearTimeout(timer);
           resolve();
         }
@@ -59,12 +60,18 @@ export class WorkerProcess {
     await this.exited;
   }
 
-  /** Graceful stop (SIGTERM), escalating to SIGKILL if it hangs. */
-  async stop(graceMs = 15_000): Promise<void> {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+  /** Graceful stop (SIGTERM), escalating to SIGKILL if it hangs; how the process ended. */
+  async stop(graceMs = 15_000): Promise<ExitStatus | undefined> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
-    await this.exited;
+    const status = await this.exited;
     clearTimeout(timer);
+    return status;
   }
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
