@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { reconciliationWorkflow } from '../../workflows/reconciliationWorkflow';
 import type { retentionWorkflow } from '../../workflows/retentionWorkflow';
+import { retryTransientServiceErrors } from './transientServiceErrors';
 
 type ReconciliationAction = ScheduleOptionsStartWorkflowAction<typeof reconciliationWorkflow>;
 type RetentionAction = ScheduleOptionsStartWorkflowAction<typeof retentionWorkflow>;
@@ -82,16 +83,28 @@ async function upsertSchedule(client: Client, scheduleId: string, parts: Schedul
   return 'updated';
 }
 
+/**
+ * upsertSchedule, again while Temporal answers with a transient error: a worker starting next to a
+ * Temporal that has just come back from a crash must not exit over it (5 calls over about 15 s).
+ */
+function upsertScheduleRetrying(client: Client, scheduleId: string, parts: ScheduleParts, logger: Logger) {
+  return retryTransientServiceErrors(() => upsertSchedule(client, scheduleId, parts), {
+    attempts: 5,
+    firstDelayMs: 1_000,
+    onRetry: (err, attempt, delayMs) => logger.warn({ schedule_id: scheduleId, err, attempt, retry_in_ms: delayMs }, 'schedule upsert failed, retrying'),
+  });
+}
+
 export async function ensureReconciliationSchedule(client: Client, config: Config, logger: Logger): Promise<'created' | 'updated'> {
   const r = config.reconciliation;
-  const outcome = await upsertSchedule(client, r.scheduleId, reconciliationScheduleParts(config));
+  const outcome = await upsertScheduleRetrying(client, r.scheduleId, reconciliationScheduleParts(config), logger);
   logger.info({ schedule_id: r.scheduleId, cron: r.cron, timezone: r.timezone }, `reconciliation schedule ${outcome}`);
   return outcome;
 }
 
 export async function ensureRetentionSchedule(client: Client, config: Config, logger: Logger): Promise<'created' | 'updated'> {
   const r = config.retention;
-  const outcome = await upsertSchedule(client, r.scheduleId, retentionScheduleParts(config));
+  const outcome = await upsertScheduleRetrying(client, r.scheduleId, retentionScheduleParts(config), logger);
   logger.info({ schedule_id: r.scheduleId, cron: r.cron, timezone: r.timezone, retention_ms: r.windowMs }, `retention schedule ${outcome}`);
   return outcome;
 }
