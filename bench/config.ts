@@ -15,7 +15,7 @@ export const BENCH = {
   e2eEvents: Number(env('BENCH_E2E_EVENTS', '1000')),
   e2eRounds: Math.max(1, Number(env('BENCH_E2E_ROUNDS', '3'))),
   e2eWarmup: Number(env('BENCH_E2E_WARMUP', '300')),
-  /** Sizes of the scale curve; the first must be BENCH_E2E_EVENTS to reuse the rounds' figure. */
+  /** Sizes of the scale curve; the smallest also runs last, so two of its rounds bracket the rest. */
   scale: list('BENCH_SCALE', '1000,4000'),
   countEvents: Number(env('BENCH_COUNT_EVENTS', '100')),
   countConcurrency: Number(env('BENCH_COUNT_CONCURRENCY', '4')),

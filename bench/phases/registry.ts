@@ -11,8 +11,7 @@ import { scalePhase } from './scale';
 /**
  * Every phase of `npm run bench`, in the order they run (BENCH_PHASES picks a subset by name).
  * Order matters: counts before the throughput rounds (its instrumented worker is replaced by the
- * regular one), e2e before latency (latency offers a share of the capacity e2e measured) and
- * before scale (which reuses e2e's median round as its first size).
+ * regular one), e2e before latency (latency offers a share of the capacity e2e measured).
  * A new phase: a file of its own exporting a Phase, one line here.
  */
 export const PHASES: Phase[] = [
