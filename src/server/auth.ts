@@ -42,5 +42,8 @@ export function authorize(principal: Principal, requirement: AuthRequirement): v
     (requirement === 'partner' && principal.kind === 'partner') ||
     (requirement === 'tenant' && principal.kind === 'tenant') ||
     (requirement === 'partner_or_tenant' && (principal.kind === 'partner' || principal.kind === 'tenant'));
-  if (!ok) throw new ForbiddenError(`this route needs a ${requirement.replace('_or_', ' or ')} key`);
+  if (!ok) {
+    const keyKind = requirement.replace('_or_', ' or ');
+    throw new ForbiddenError(`this route needs ${/^[aeiou]/.test(keyKind) ? 'an' : 'a'} ${keyKind} key`);
+  }
 }
