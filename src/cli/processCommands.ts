@@ -29,7 +29,7 @@ export function registerProcessCommands(program: Command): void {
       const starting = opts.cluster
         ? startClusterStack({ servers: opts.servers, workers: opts.workers, signal: startup.signal })
         : startLocalStack({ signal: startup.signal });
-      const requestStop = onShutdown(async () => {
+      const requestStop = onShutdown('launcher', async () => {
         startup.abort();
         const running = await starting.catch(() => undefined);
         await running?.stop();
@@ -66,7 +66,7 @@ export function registerProcessCommands(program: Command): void {
     .action(async () => {
       const core = createCoreServices(loadConfig(), 'server');
       const server = await startServer(core);
-      onShutdown(async () => {
+      onShutdown('server', async () => {
         await server.close();
         await core.database.close();
         await stopTracing(); // exports the last spans (tracing on)
@@ -95,7 +95,7 @@ export function registerProcessCommands(program: Command): void {
       // worker on the same signal) waits for it, then closes what it opened. Registered after, such
       // a stop bypassed it: the worker stopped polling, but the process stayed up with its pool,
       // relay and metrics server (under `npm start`, until the launcher killed it).
-      onShutdown(async () => {
+      onShutdown('worker', async () => {
         const started = await starting.catch(() => undefined);
         await started?.metricsServer?.close();
         await started?.worker.shutdown();

@@ -13,22 +13,24 @@ const SAME_REQUEST_WINDOW_MS = 1_000;
  * launcher's IPC channel closes (the launcher exited or was killed), then exits. A second request
  * later than the duplicate window exits at once, so an operator is never stuck behind a hung
  * shutdown. Returns the same trigger for other reasons to stop (the launcher's parent vanishing).
+ * `who` names the process in its lines: under `npm start` the launcher, the server and the worker
+ * all print theirs to the same terminal.
  */
-export function onShutdown(stop: () => Promise<void>): (reason: string) => void {
+export function onShutdown(who: string, stop: () => Promise<void>): (reason: string) => void {
   let firstAt: number | undefined;
   const begin = (reason: string) => {
     if (firstAt !== undefined) {
       if (Date.now() - firstAt < SAME_REQUEST_WINDOW_MS) return;
-      process.stderr.write(`${reason} again: exiting now\n`);
+      process.stderr.write(`${who}: ${reason} again: exiting now\n`);
       process.exit(130);
     }
     firstAt = Date.now();
     markShuttingDown();
-    process.stderr.write(`${reason}: shutting down…\n`);
+    process.stderr.write(`${who}: ${reason}: shutting down…\n`);
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.stderr.write(`${who}: shutdown failed: ${(err as Error).message}\n`);
         process.exit(1);
       },
     );

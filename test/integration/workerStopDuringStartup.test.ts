@@ -20,7 +20,7 @@ describe('switchboard worker stopped during start-up', () => {
     expect({
       outcome,
       // Its own shutdown ran (relay stopped, pool and tracing closed), not just the SDK's.
-      shutdownRan: worker.lines.some((l) => l.includes('received SIGTERM: shutting down')),
+      shutdownRan: worker.lines.some((l) => l.includes('worker: received SIGTERM: shutting down')),
     }).toEqual({ outcome: { code: 0, signal: null }, shutdownRan: true });
   });
 });

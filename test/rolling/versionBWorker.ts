@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
   });
   const worker = await startWorker({ ...core, db: core.database.db }, { workflowBundle });
-  onShutdown(async () => {
+  onShutdown('version B worker', async () => {
     await worker.shutdown();
     await core.database.close();
   });
