@@ -89,8 +89,7 @@ async function upsertSchedule(client: Client, scheduleId: string, parts: Schedul
  */
 function upsertScheduleRetrying(client: Client, scheduleId: string, parts: ScheduleParts, logger: Logger) {
   return retryTransientServiceErrors(() => upsertSchedule(client, scheduleId, parts), {
-    attempts: 5,
-    firstDelayMs: 1_000,
+    schedule: { maxAttempts: 5, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 8_000 },
     onRetry: (err, attempt, delayMs) => logger.warn({ schedule_id: scheduleId, err, attempt, retry_in_ms: delayMs }, 'schedule upsert failed, retrying'),
   });
 }

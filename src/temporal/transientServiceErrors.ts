@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError } from '@temporalio/client';
+import { retryDelays, type RetrySettings } from '../domain/retrySchedule';
 
 /**
  * gRPC codes a call to Temporal may answer with while the server is starting, overloaded or
@@ -24,24 +25,23 @@ export function isTransientServiceError(err: unknown): boolean {
 }
 
 export interface TransientRetry {
-  /** Calls in all, the first included. */
-  attempts: number;
-  /** Wait before the second call; doubled before each later one. */
-  firstDelayMs: number;
+  /** How many calls in all and the pauses between them (the delivery retry schedule's maths). */
+  schedule: RetrySettings;
   onRetry: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
 /**
- * Run `call`, and again after a growing pause while it fails with a transient service error.
- * Anything else, or the last attempt's error, is thrown as it came.
+ * Run `call`, and again after the schedule's next pause while it fails with a transient service
+ * error. Anything else, or the last attempt's error, is thrown as it came.
  */
 export async function retryTransientServiceErrors<T>(call: () => Promise<T>, retry: TransientRetry): Promise<T> {
+  const delays = retryDelays(retry.schedule);
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
-      if (attempt >= retry.attempts || !isTransientServiceError(err)) throw err;
-      const delayMs = retry.firstDelayMs * 2 ** (attempt - 1);
+      const delayMs = delays[attempt - 1];
+      if (delayMs === undefined || !isTransientServiceError(err)) throw err;
       retry.onRetry(err, attempt, delayMs);
       await sleep(delayMs);
     }

@@ -8,6 +8,9 @@ import { isTransientServiceError, retryTransientServiceErrors } from '../../src/
 const grpcError = (code: number) => Object.assign(new Error(`${code} grpc`), { code, details: '', metadata: {} });
 const serviceError = (code: number) => new ServiceError('Failed to describe schedule', { cause: grpcError(code) });
 
+/** `attempts` calls, pauses of 1, 2, 4 … ms between them. */
+const doubling = (attempts: number) => ({ maxAttempts: attempts, initialIntervalMs: 1, backoffCoefficient: 2, maxIntervalMs: 1_000 });
+
 /** A call failing with `failures` in turn, then answering 'done'. */
 function scripted(failures: unknown[]) {
   let calls = 0;
@@ -36,7 +39,7 @@ describe('retryTransientServiceErrors (Schedule upserts at worker start-up)', ()
   it('calls again after doubling pauses while the error is transient, and returns what the call returns', async () => {
     const s = scripted([serviceError(4), serviceError(14)]);
     const retries: Array<[number, number]> = [];
-    const result = await retryTransientServiceErrors(s.call, { attempts: 5, firstDelayMs: 1, onRetry: (_e, attempt, delay) => retries.push([attempt, delay]) });
+    const result = await retryTransientServiceErrors(s.call, { schedule: doubling(5), onRetry: (_e, attempt, delay) => retries.push([attempt, delay]) });
     expect(result).toBe('done');
     expect(s.calls).toBe(3);
     expect(retries).toEqual([
@@ -48,14 +51,14 @@ describe('retryTransientServiceErrors (Schedule upserts at worker start-up)', ()
   it('throws any other error at once', async () => {
     const invalid = serviceError(3);
     const s = scripted([invalid]);
-    await expect(retryTransientServiceErrors(s.call, { attempts: 5, firstDelayMs: 1, onRetry: () => undefined })).rejects.toBe(invalid);
+    await expect(retryTransientServiceErrors(s.call, { schedule: doubling(5), onRetry: () => undefined })).rejects.toBe(invalid);
     expect(s.calls).toBe(1);
   });
 
   it('gives up after its attempts with the last error', async () => {
     const last = serviceError(4);
     const s = scripted([serviceError(14), serviceError(14), last]);
-    await expect(retryTransientServiceErrors(s.call, { attempts: 3, firstDelayMs: 1, onRetry: () => undefined })).rejects.toBe(last);
+    await expect(retryTransientServiceErrors(s.call, { schedule: doubling(3), onRetry: () => undefined })).rejects.toBe(last);
     expect(s.calls).toBe(3);
   });
 });
