@@ -28,7 +28,7 @@ export function registerDeliveriesCommands(program: Command, env: CliEnvironment
     .option('--json', 'print JSON')
     .action(async (opts: { status?: DeliveryStatus; tenant?: string; endpoint?: string; since?: string; limit: string; json?: boolean }) =>
       withOperator(env, async (ctx) => {
-        const rows = await listDeliveries(
+        const { data: rows } = await listDeliveries(
           ctx.db,
           { status: opts.status, tenant_id: opts.tenant, endpoint_id: opts.endpoint, since: opts.since ? parseSince(opts.since) : undefined, limit: parseLimit(opts.limit) },
           {},
@@ -65,7 +65,7 @@ export function registerDeliveriesCommands(program: Command, env: CliEnvironment
           const filter = { tenant_id: opts.tenant, endpoint_id: opts.endpoint, limit: parseLimit(opts.limit) };
           if (opts.dryRun) {
             const candidates = opts.allDeadLettered ? await findRedrivable(ctx.db, filter, {}) : ids;
-            const rows = (await listDeliveries(ctx.db, { status: 'dead_lettered', limit: 10_000 }, {})).filter((r) => candidates.includes(r.id));
+            const rows = (await listDeliveries(ctx.db, { status: 'dead_lettered', limit: 10_000 }, {})).data.filter((r) => candidates.includes(r.id));
             if (opts.json) return printJson(io, { dry_run: true, would_redrive: rows.map((r) => r.id) });
             io.out(`dry run: ${rows.length} dead-lettered deliver${rows.length === 1 ? 'y' : 'ies'} would be redriven\n`);
             printTable(io, rows, ['id', 'event_type', 'call_id', 'tenant_id', 'endpoint_id', 'attempt_count', 'dead_letter_reason']);

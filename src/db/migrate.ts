@@ -13,6 +13,7 @@ import * as m0013 from './migrations/0013_source_traces';
 import * as m0014 from './migrations/0014_ingest_refusals';
 import * as m0015 from './migrations/0015_operations_endpoints';
 import * as m0016 from './migrations/0016_attempt_request_headers';
+import * as m0017 from './migrations/0017_delivery_log_order';
 
 /**
  * Migrations are imported statically (not read from a folder at run time) so the same list works
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0014_ingest_refusals': m0014,
   '0015_operations_endpoints': m0015,
   '0016_attempt_request_headers': m0016,
+  '0017_delivery_log_order': m0017,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

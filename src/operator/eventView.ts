@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeliveryStatus } from '../domain/statuses';
+import { encodeDeliveryCursor, type DeliveryPosition } from './deliveryCursor';
 import { inScope, type RowScope } from './principalScope';
 
 /** How a delivery ended up where it is, in both the event view and the deliveries list. */
@@ -87,9 +88,13 @@ export interface DeliveryFilter {
   event_type?: string;
   call_id?: string;
   limit: number;
+  /** Where the previous page ended (keyset paging). */
+  after?: DeliveryPosition;
+  /** Rows to skip instead (deprecated on the wire: rows moving meanwhile shift every later page). */
   offset?: number;
 }
 
+/** One page of deliveries, newest activity first, and the cursor of the next (null on the last). */
 export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter, scope: RowScope) {
   let q = db
     .selectFrom('deliveries')
@@ -107,11 +112,13 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
       'deliveries.last_status_code',
       'deliveries.last_error',
       ...DELIVERY_HISTORY_COLUMNS,
+      sql<string>`to_char(deliveries.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position_at'),
     ])
     .orderBy('deliveries.updated_at', 'desc')
     .orderBy('deliveries.id', 'desc')
-    .limit(filter.limit)
+    .limit(filter.limit + 1)
     .offset(filter.offset ?? 0);
+  if (filter.after) q = q.where(sql<boolean>`(deliveries.updated_at, deliveries.id) < (${filter.after.at}::timestamptz, ${filter.after.id})`);
   if (scope.partnerId) q = q.where('deliveries.partner_id', '=', scope.partnerId);
   if (scope.tenantId) q = q.where('deliveries.tenant_id', '=', scope.tenantId);
   if (filter.status) q = q.where('deliveries.status', '=', filter.status);
@@ -121,5 +128,9 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
   if (filter.until) q = q.where('deliveries.updated_at', '<', filter.until);
   if (filter.event_type) q = q.where('events.event_type', '=', filter.event_type);
   if (filter.call_id) q = q.where('events.call_id', '=', filter.call_id);
-  return q.execute();
+  // One row more than the page says whether a next page exists.
+  const rows = await q.execute();
+  const data = rows.slice(0, filter.limit).map(({ position_at: _, ...row }) => row);
+  const last = rows.length > filter.limit ? rows[filter.limit - 1]! : undefined;
+  return { data, next_after: last ? encodeDeliveryCursor({ at: last.position_at, id: last.id }) : null };
 }

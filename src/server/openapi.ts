@@ -44,7 +44,9 @@ function operationObject(op: OperationSpec, schemas: Record<string, unknown>): R
   if (op.query) {
     const qs = jsonSchema(op.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, schema] of Object.entries(qs.properties ?? {})) {
-      parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema });
+      // A deprecated parameter says so where generators and readers look: on the parameter.
+      const deprecated = (schema as { deprecated?: boolean }).deprecated === true ? { deprecated: true } : {};
+      parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, ...deprecated, schema });
     }
   }
   for (const h of op.extraHeaders ?? []) {

@@ -200,7 +200,7 @@ const DOCS_SHOTS = path.join(ROOT, 'docs', 'console');
     await page.getByLabel('Status').selectOption('delivered');
     await page.getByLabel('Event type').fill('switchboard.test');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByText('Deliveries 1–3').waitFor({ timeout: 30_000 });
+    await page.getByText('Deliveries: the 3 most recent').waitFor({ timeout: 30_000 });
     expect(page.url()).toContain('status=delivered');
     await shot('07-delivery-log');
     // Phone width: nothing wider than the screen but the scrollable tables.
@@ -248,8 +248,19 @@ const DOCS_SHOTS = path.join(ROOT, 'docs', 'console');
     expect(await page.locator('main').innerText()).toMatch(/Dental Clinic[\s\S]*Other Clinic|Other Clinic[\s\S]*Dental Clinic/);
     await shot('09-partner-tenants');
     await open('/deliveries');
-    await page.getByText(/^Deliveries 1–/).waitFor();
+    await page.getByText(/^Deliveries: the \d+ most recent/).waitFor();
     expect(await page.getByRole('link', { name: 'switchboard.test' }).count()).toBeGreaterThanOrEqual(4); // both tenants' events
+    // An older page is a cursor in the URL (here: the API's own, after the newest delivery), and
+    // the way back to the newest.
+    const newest = (await api('GET', '/v1/deliveries?limit=1', partner.api_key)).body as { data: Array<{ event_id: string }>; next_after: string };
+    const firstPage = (await api('GET', '/v1/deliveries?limit=25', partner.api_key)).body as { data: Array<{ event_id: string }> };
+    expect(firstPage.data.length).toBeLessThan(25); // one console page holds them all
+    await open(`/deliveries?after=${newest.next_after}`);
+    await page.getByText(`Deliveries: ${firstPage.data.length - 1} older`).waitFor();
+    const shownEvents = await page.locator('main a[href^="#/events/"]').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(shownEvents).toEqual(firstPage.data.slice(1).map((d) => `#/events/${d.event_id}`));
+    await page.getByRole('link', { name: '← Newest' }).click();
+    await page.getByText(`Deliveries: the ${firstPage.data.length} most recent`).waitFor();
     // Two events naming both tenants are quarantined; the partner releases one and discards one.
     for (const callId of ['conflict-1', 'conflict-2']) {
       const posted = await postEvent(stack.api, partner.id, partner.inbound_secret, {

@@ -9,12 +9,15 @@ const PAGE_SIZE = 25;
 const FILTERS = ['status', 'event_type', 'call_id', 'tenant_id', 'endpoint_id', 'since', 'until'] as const;
 const STATUSES = ['', 'pending', 'delivering', 'waiting_circuit', 'delivered', 'dead_lettered'];
 
-/** The delivery log: filters in the URL (so a filtered view can be shared), newest first, paged. */
+/**
+ * The delivery log: filters in the URL (so a filtered view can be shared), newest activity first,
+ * paged by the API's cursor (also in the URL, so the browser's Back button returns to newer pages).
+ */
 export async function deliveriesView(session: Session, loc: Location): Promise<HTMLElement> {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, loc.params.get(k) ?? ''])) as Record<(typeof FILTERS)[number], string>;
-  const offset = Number(loc.params.get('offset') ?? '0') || 0;
+  const after = loc.params.get('after') || undefined;
   const apiFilters = { ...filters, since: localTimeToIso(filters.since), until: localTimeToIso(filters.until) };
-  const list = await api<{ data: Delivery[] }>('GET', `/v1/deliveries${query({ ...apiFilters, limit: PAGE_SIZE, offset })}`);
+  const list = await api<{ data: Delivery[]; next_after: string | null }>('GET', `/v1/deliveries${query({ ...apiFilters, limit: PAGE_SIZE, after })}`);
   const dead = list.data.filter((d) => d.status === 'dead_lettered');
   const out = h('div', { role: 'status' });
   const rows = list.data.map((d) => [
@@ -26,16 +29,16 @@ export async function deliveriesView(session: Session, loc: Location): Promise<H
     d.last_status_code === null ? '—' : String(d.last_status_code),
     h('span', {}, d.dead_letter_reason ?? d.last_error ?? '', ' ', temporalLink(session.temporal_ui_url, d.workflow_id)),
   ]);
-  const params = (o: number) => ({ ...filters, offset: o ? String(o) : undefined });
+  const params = (cursor: string | undefined) => ({ ...filters, after: cursor });
   return page(
     'Delivery log',
     filterForm(filters, session),
-    table(['Updated', 'Event', 'Call id', 'Status', 'Attempts', 'Last code', 'Why'], rows, `Deliveries ${offset + 1}–${offset + list.data.length}`),
+    table(['Updated', 'Event', 'Call id', 'Status', 'Attempts', 'Last code', 'Why'], rows, after ? `Deliveries: ${list.data.length} older` : `Deliveries: the ${list.data.length} most recent`),
     h(
       'nav',
       { class: 'pager', 'aria-label': 'Pages' },
-      offset > 0 ? link(href('/deliveries', params(Math.max(0, offset - PAGE_SIZE))), '← Newer') : null,
-      list.data.length === PAGE_SIZE ? link(href('/deliveries', params(offset + PAGE_SIZE)), 'Older →') : null,
+      after ? link(href('/deliveries', params(undefined)), '← Newest') : null,
+      list.next_after ? link(href('/deliveries', params(list.next_after)), 'Older →') : null,
     ),
     dead.length
       ? action(`Redrive the ${dead.length} dead-lettered deliveries shown`, async () => {

@@ -9,7 +9,8 @@ import { actorOf } from '../../audit/auditActor';
 import { auditRedrive } from '../../audit/auditSubjects';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
-import { Text } from '../../tenancy/wireCommon';
+import { PageMeta, Text } from '../../tenancy/wireCommon';
+import { DeliveryCursorParam } from '../../operator/deliveryCursor';
 import { DeliverySchema, DeliveryStatusSchema, RedriveOutcomeSchema } from './deliverySchemas';
 
 const ListQuery = z.strictObject({
@@ -27,8 +28,15 @@ const ListQuery = z.strictObject({
   event_type: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an event type, e.g. call.ended').optional(),
   call_id: Text().min(1).max(256).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0).meta({ description: 'Rows to skip (pagination of the newest-first list)' }),
-});
+  after: DeliveryCursorParam.optional(),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .optional()
+    .meta({ deprecated: true, description: 'Deprecated: use `after`. Rows to skip; a delivery whose activity moves it meanwhile shifts every later page' }),
+}).refine((q) => q.after === undefined || q.offset === undefined, { message: 'give after or offset, not both', path: ['offset'] });
 
 const BulkRedriveBody = z
   .strictObject({
@@ -50,14 +58,15 @@ export function deliveryRoutes(router: Router, ctx: AppContext): void {
       method: 'get',
       path: '/v1/deliveries',
       summary: 'Deliveries in your scope, newest activity first',
+      description: 'Paged with `limit` and `after` (the `next_after` of the previous page). A delivery that changes while you page moves to the front and is not shown twice.',
       tag: 'Deliveries',
       auth: 'any',
       query: ListQuery,
-      responses: { 200: { description: 'Deliveries', schema: z.object({ data: z.array(DeliverySchema) }) } },
+      responses: { 200: { description: 'Deliveries', schema: z.object({ data: z.array(DeliverySchema), ...PageMeta }) } },
     },
     async ({ query, principal }) => {
       const filter = { ...query, since: query.since === undefined ? undefined : new Date(query.since), until: query.until === undefined ? undefined : new Date(query.until) };
-      return { status: 200, body: { data: await listDeliveries(ctx.db, filter, rowScope(principal)) } };
+      return { status: 200, body: await listDeliveries(ctx.db, filter, rowScope(principal)) };
     },
   );
 
