@@ -23,7 +23,7 @@ export function registerQuarantineCommands(program: Command, env: CliEnvironment
     .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
       if (opts.status && !STATUSES.includes(opts.status as QuarantineStatus)) throw new CliExitError(`--status must be one of ${STATUSES.join(', ')}`, 2);
       return withOperator(env, async (ctx) => {
-        const rows = await listQuarantine(ctx.db, {}, opts.status as QuarantineStatus | undefined, parseLimit(opts.limit));
+        const { data: rows } = await listQuarantine(ctx.db, {}, { status: opts.status as QuarantineStatus | undefined, limit: parseLimit(opts.limit) });
         if (opts.json) return printJson(io, rows);
         printTable(io, rows, ['id', 'status', 'reason', 'partner_id', 'event_type', 'call_id', 'created_at', 'released_tenant_id'], '(quarantine is empty)');
       });

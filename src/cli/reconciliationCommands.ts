@@ -61,7 +61,7 @@ export function registerReconciliationCommands(program: Command, env: CliEnviron
     .action(async (opts: { status?: string; partner?: string; limit: string; json?: boolean }) => {
       if (opts.status && opts.status !== 'open' && opts.status !== 'resolved') throw new CliExitError('--status must be open or resolved', 2);
       return withOperator(env, async (ctx) => {
-        const rows = await listIncidents(ctx.db, { partnerId: opts.partner, status: opts.status as 'open' | 'resolved' | undefined, limit: parseLimit(opts.limit) });
+        const { data: rows } = await listIncidents(ctx.db, { partnerId: opts.partner, status: opts.status as 'open' | 'resolved' | undefined, limit: parseLimit(opts.limit) });
         if (opts.json) return printJson(io, rows);
         printTable(io, rows, ['id', 'status', 'severity', 'partner_id', 'created_at', 'summary'], '(no incidents)');
       });

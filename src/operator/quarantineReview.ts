@@ -5,10 +5,19 @@ import { releaseWorkflowId } from '../domain/workflowIds';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { startEventWorkflow } from '../temporal/startEventWorkflow';
 import { startOrCompensate } from '../temporal/startOrCompensate';
+import { page } from '../tenancy/wireCommon';
 import type { RowScope } from './principalScope';
 import type { OperatorServices } from '../services';
 
-export async function listQuarantine(db: Kysely<Database>, scope: RowScope, status: QuarantineStatus | undefined, limit: number) {
+export interface QuarantineFilter {
+  status?: QuarantineStatus;
+  limit: number;
+  /** Cursor: the last id of the previous page (an item's id is its event's, which grows with time). */
+  after?: string;
+}
+
+/** One page of quarantined events, newest first, and the cursor of the next (null on the last). */
+export async function listQuarantine(db: Kysely<Database>, scope: RowScope, filter: QuarantineFilter) {
   let q = db
     .selectFrom('quarantine')
     .innerJoin('events', 'events.id', 'quarantine.event_id')
@@ -25,11 +34,13 @@ export async function listQuarantine(db: Kysely<Database>, scope: RowScope, stat
       'events.call_id',
       'events.event_type',
     ])
-    .orderBy('quarantine.created_at', 'desc')
-    .limit(limit);
+    // One row more than the page says whether a next page exists.
+    .orderBy('quarantine.id', 'desc')
+    .limit(filter.limit + 1);
   if (scope.partnerId) q = q.where('quarantine.partner_id', '=', scope.partnerId);
-  if (status) q = q.where('quarantine.status', '=', status);
-  return q.execute();
+  if (filter.status) q = q.where('quarantine.status', '=', filter.status);
+  if (filter.after) q = q.where('quarantine.id', '<', filter.after);
+  return page(await q.execute(), filter.limit);
 }
 
 /**

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
+import { page } from '../tenancy/wireCommon';
 
 /** Incident review: the one copy behind `/v1/incidents` and `switchboard incidents`. */
 
@@ -11,13 +12,18 @@ export interface IncidentFilter {
   partnerId?: string;
   status?: 'open' | 'resolved';
   limit: number;
+  /** Cursor: the last id of the previous page (ids grow with time, so newest first is id order). */
+  after?: string;
 }
 
+/** One page of incidents, newest first, and the cursor of the next (null on the last). */
 export async function listIncidents(db: Kysely<Database>, filter: IncidentFilter) {
-  let q = db.selectFrom('incidents').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+  // One row more than the page says whether a next page exists.
+  let q = db.selectFrom('incidents').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
   if (filter.partnerId) q = q.where('partner_id', '=', filter.partnerId);
   if (filter.status) q = q.where('status', '=', filter.status);
-  return q.execute();
+  if (filter.after) q = q.where('id', '<', filter.after);
+  return page(await q.execute(), filter.limit);
 }
 
 /**

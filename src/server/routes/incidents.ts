@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { IncidentId, PartnerId } from '../../idSchemas';
-import { Text } from '../../tenancy/wireCommon';
+import { listQuery, PageMeta, Text } from '../../tenancy/wireCommon';
 import { listIncidents, resolveIncident } from '../../reconciliation/incidents';
 import { actorOf } from '../../audit/auditActor';
 import { audited } from '../../audit/audited';
@@ -25,10 +25,9 @@ export const IncidentSchema = z
   })
   .meta({ id: 'Incident' });
 
-export const ListIncidentsQuerySchema = z.strictObject({
+export const ListIncidentsQuerySchema = listQuery(IncidentId).extend({
   status: z.enum(['open', 'resolved']).optional(),
   partner_id: PartnerId.optional().meta({ description: 'Admin only: one partner (default all); a partner key may only name itself and always sees its own' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export const ResolveIncidentSchema = z.strictObject({ note: Text().max(2000).optional() }).meta({ id: 'ResolveIncident' });
@@ -67,12 +66,12 @@ export function incidentRoutes(router: Router, ctx: AppContext): void {
       tag: 'Reconciliation',
       auth: 'partner',
       query: ListIncidentsQuerySchema,
-      responses: { 200: { description: 'Incidents', schema: z.object({ data: z.array(IncidentSchema) }) } },
+      responses: { 200: { description: 'Incidents', schema: z.object({ data: z.array(IncidentSchema), ...PageMeta }) } },
     },
     async ({ query, principal }) => {
       const partnerId = partnerScope(principal, query.partner_id);
-      const rows = await listIncidents(ctx.db, { partnerId: partnerId ?? undefined, status: query.status, limit: query.limit });
-      return { status: 200, body: { data: rows.map(toIncident) } };
+      const p = await listIncidents(ctx.db, { partnerId: partnerId ?? undefined, status: query.status, limit: query.limit, after: query.after });
+      return { status: 200, body: { data: p.data.map(toIncident), next_after: p.next_after } };
     },
   );
 

@@ -7,11 +7,13 @@ import { actorOf } from '../../audit/auditActor';
 import { auditQuarantineDecision } from '../../audit/auditSubjects';
 import type { AppContext } from '../context';
 import { defineRoute } from '../route';
+import { listQuery, PageMeta } from '../../tenancy/wireCommon';
 import { QuarantineItemSchema } from './deliverySchemas';
 
-const ListQuery = z.strictObject({
+const ListQuery = listQuery(QuarantineId).extend({
   status: z.enum(['open', 'released', 'discarded']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  // Larger than other lists' 500: this list allowed 1000 before it had pages.
+  limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'Page size (default 100, max 1000)' }),
 });
 
 const ReleaseBody = z.strictObject({ tenant_id: TenantId.meta({ description: 'One of your tenants' }) }).meta({ id: 'QuarantineReleaseRequest' });
@@ -37,9 +39,9 @@ export function quarantineRoutes(router: Router, ctx: AppContext): void {
       tag: 'Quarantine',
       auth: 'partner',
       query: ListQuery,
-      responses: { 200: { description: 'Quarantine', schema: z.object({ data: z.array(QuarantineItemSchema) }) } },
+      responses: { 200: { description: 'Quarantine', schema: z.object({ data: z.array(QuarantineItemSchema), ...PageMeta }) } },
     },
-    async ({ query, principal }) => ({ status: 200, body: { data: await listQuarantine(ctx.db, rowScope(principal), query.status, query.limit) } }),
+    async ({ query, principal }) => ({ status: 200, body: await listQuarantine(ctx.db, rowScope(principal), query) }),
   );
 
   defineRoute(
