@@ -251,7 +251,11 @@ const DOCS_SHOTS = path.join(ROOT, 'docs', 'console');
     await page.getByText(/^Deliveries: the \d+ most recent/).waitFor();
     expect(await page.getByRole('link', { name: 'switchboard.test' }).count()).toBeGreaterThanOrEqual(4); // both tenants' events
     // An older page is a cursor in the URL (here: the API's own, after the newest delivery), and
-    // the way back to the newest.
+    // the way back to the newest. Settled first: a delivery still moving would reorder the pages.
+    await waitUntil('every delivery settled', async () => {
+      const { data } = (await api('GET', '/v1/deliveries?limit=25', partner.api_key)).body as { data: Array<{ status: string }> };
+      return data.every((d) => d.status === 'delivered' || d.status === 'dead_lettered');
+    }, 60_000);
     const newest = (await api('GET', '/v1/deliveries?limit=1', partner.api_key)).body as { data: Array<{ event_id: string }>; next_after: string };
     const firstPage = (await api('GET', '/v1/deliveries?limit=25', partner.api_key)).body as { data: Array<{ event_id: string }> };
     expect(firstPage.data.length).toBeLessThan(25); // one console page holds them all
