@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeliveryStatus } from '../domain/statuses';
+import { page } from '../tenancy/wireCommon';
 import { encodeDeliveryCursor, type DeliveryPosition } from './deliveryCursor';
 import { inScope, type RowScope } from './principalScope';
 
@@ -116,6 +117,7 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
     ])
     .orderBy('deliveries.updated_at', 'desc')
     .orderBy('deliveries.id', 'desc')
+    // One row more than the page says whether a next page exists.
     .limit(filter.limit + 1)
     .offset(filter.offset ?? 0);
   if (filter.after) q = q.where(sql<boolean>`(deliveries.updated_at, deliveries.id) < (${filter.after.at}::timestamptz, ${filter.after.id})`);
@@ -128,9 +130,6 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
   if (filter.until) q = q.where('deliveries.updated_at', '<', filter.until);
   if (filter.event_type) q = q.where('events.event_type', '=', filter.event_type);
   if (filter.call_id) q = q.where('events.call_id', '=', filter.call_id);
-  // One row more than the page says whether a next page exists.
-  const rows = await q.execute();
-  const data = rows.slice(0, filter.limit).map(({ position_at: _, ...row }) => row);
-  const last = rows.length > filter.limit ? rows[filter.limit - 1]! : undefined;
-  return { data, next_after: last ? encodeDeliveryCursor({ at: last.position_at, id: last.id }) : null };
+  const p = page(await q.execute(), filter.limit, (last) => encodeDeliveryCursor({ at: last.position_at, id: last.id }));
+  return { data: p.data.map(({ position_at: _, ...row }) => row), next_after: p.next_after };
 }

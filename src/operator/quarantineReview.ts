@@ -34,8 +34,8 @@ export async function listQuarantine(db: Kysely<Database>, scope: RowScope, filt
       'events.call_id',
       'events.event_type',
     ])
-    // One row more than the page says whether a next page exists.
     .orderBy('quarantine.id', 'desc')
+    // One row more than the page says whether a next page exists.
     .limit(filter.limit + 1);
   if (scope.partnerId) q = q.where('quarantine.partner_id', '=', scope.partnerId);
   if (filter.status) q = q.where('quarantine.status', '=', filter.status);

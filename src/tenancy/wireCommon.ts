@@ -68,9 +68,13 @@ export function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
-export function page<T extends { id: string }>(rows: T[], limit: number): { data: T[]; next_after: string | null } {
+/**
+ * A page from `limit + 1` rows (the extra one says a next page exists); its cursor is the last
+ * row's id, or what `cursorOf` makes of that row where the order is not by id.
+ */
+export function page<T extends { id: string }>(rows: T[], limit: number, cursorOf: (last: T) => string = (last) => last.id): { data: T[]; next_after: string | null } {
   const data = rows.slice(0, limit);
-  return { data, next_after: rows.length > limit ? data[data.length - 1]!.id : null };
+  return { data, next_after: rows.length > limit ? cursorOf(data[data.length - 1]!) : null };
 }
 
 export const PageMeta = { next_after: z.string().nullable().meta({ description: 'Pass as `after` to get the next page; null on the last' }) };
